@@ -1,0 +1,48 @@
+// The user's decisions for changes litemig will not guess: renames, drops and fills.
+//
+//   rename table OLD to NEW
+//   rename column TABLE.OLD to NEW
+//   drop table NAME
+//   drop column TABLE.COLUMN
+//   fill TABLE.COLUMN with SQL-EXPRESSION
+//
+// One per line, '#' starts a comment, identifiers may be double-quoted SQL-style.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace litemig {
+
+struct hint {
+  enum class kind { rename_table, rename_column, drop_table, drop_column, fill };
+  kind what;
+  std::string table;       // the table (old name for rename_table)
+  std::string column;      // the column (old name for rename_column); empty for table hints
+  std::string new_name;    // rename target
+  std::string expression;  // fill expression, SQL as written
+  int line = 0;            // line number in the hints file (0 when made by litemig)
+  mutable bool used = false;
+
+  // The line a user writes for this hint; parse_hints(text()) gives it back.
+  std::string text() const;
+};
+
+struct hints {
+  std::vector<hint> entries;
+  std::string origin;  // file name for messages
+
+  const hint* find_table_rename_from(std::string_view old_table) const;
+  const hint* find_column_rename(std::string_view table, std::string_view old_column) const;
+  bool allows_drop_table(std::string_view table) const;
+  bool allows_drop_column(std::string_view table, std::string_view column) const;
+  const hint* find_fill(std::string_view table, std::string_view column) const;
+  std::vector<const hint*> unused() const;
+};
+
+// Throws failure(exit_code::usage) "ORIGIN:LINE: cause" on a malformed line.
+hints parse_hints(std::string_view text, const std::string& origin);
+hints read_hints_file(const std::string& path);
+
+}  // namespace litemig

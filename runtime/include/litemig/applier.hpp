@@ -1,0 +1,75 @@
+// Stage "apply": bring a database file to a version of a migration set, safely.
+#pragma once
+
+#include "litemig/compare.hpp"
+#include "litemig/migration.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace litemig {
+
+struct apply_options {
+  std::optional<std::int64_t> target;                 // default: the newest
+  bool backup = true;                                 // online backup before changing anything
+  std::optional<std::filesystem::path> backup_dir;    // default: next to the database
+  bool allow_checksum_mismatch = false;
+  std::chrono::milliseconds busy_timeout{30000};
+  bool create_if_missing = true;
+  // Receives human-readable progress lines ("applying 0003_rename ..."); may be empty.
+  std::function<void(const std::string&)> log;
+  // Called during long statements with the migration being applied; may be empty.
+  std::function<void(std::int64_t version)> progress;
+};
+
+struct apply_result {
+  std::int64_t from_version = 0;
+  std::int64_t to_version = 0;
+  std::vector<std::int64_t> applied;                 // in the order applied
+  std::optional<std::int64_t> adopted_as;            // set when a database without bookkeeping was adopted
+  std::optional<std::filesystem::path> backup;
+};
+
+// Cheap launch check: reads only the header's user_version. True when the file exists and is
+// at LATEST; never parses the schema or the migrations.
+bool is_current(const std::filesystem::path& db, std::int64_t latest);
+
+// Throws litemig::failure (see errors.hpp) with a one-line message; the database is unchanged
+// by a failing migration.
+apply_result upgrade(const std::filesystem::path& db, const migration_set& migrations, const apply_options& options);
+apply_result downgrade(const std::filesystem::path& db, const migration_set& migrations, std::int64_t target,
+                       const apply_options& options);
+
+struct database_status {
+  std::int64_t version = 0;          // PRAGMA user_version
+  bool has_bookkeeping = false;      // litemig_history exists
+  bool has_alembic_version = false;
+  bool empty = true;                 // no user objects
+};
+database_status current(const std::filesystem::path& db);
+
+struct history_entry {
+  std::int64_t version = 0;
+  std::string name;
+  std::string checksum;              // recorded when applied ("" when not applied)
+  std::optional<std::string> applied_at;
+  enum class state { pending, applied, checksum_mismatch, unknown_file } status = state::pending;
+};
+std::vector<history_entry> history(const migration_set& migrations, const std::optional<std::filesystem::path>& db);
+
+// Differences of the live schema against the snapshot of the database's version.
+std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations);
+
+// Records VERSION as applied without running anything. With AUTO, finds the snapshot the
+// schema matches by meaning and returns its version.
+std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> version);
+
+// Name of the table that records applied migrations.
+inline constexpr const char* history_table = "litemig_history";
+
+}  // namespace litemig

@@ -1,0 +1,27 @@
+// Stage 1: read the schema of a database (or a snapshot) into the model.
+#pragma once
+
+#include "litemig/schema.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace litemig {
+
+// Reads every user object of DB. Bookkeeping objects (litemig_*, alembic_version),
+// SQLite's internal objects and virtual-table shadow tables are left out.
+schema inspect(sqlite::database& db);
+
+// Loads snapshot SQL into a scratch in-memory database and inspects it.
+// Throws std::runtime_error naming ORIGIN when the SQL does not load.
+schema inspect_sql(std::string_view snapshot_sql, const std::string& origin);
+
+// A database file or a snapshot (.sql) file.
+schema inspect_file(const std::filesystem::path& path);
+
+// The snapshot text of a schema: every CREATE statement as stored, in a deterministic order
+// that loads into an empty database (tables, then indexes, views in dependency order, triggers).
+std::string snapshot_sql(const schema& s);
+
+}  // namespace litemig

@@ -1,0 +1,72 @@
+// Migration files and the set of migrations known to a program (from a directory or embedded).
+//
+// File format (NNNN_slug.sql), plain SQL that people review and edit:
+//   -- litemig:up
+//   -- litemig:foreign-key-check "child" "parent"     (optional directive lines)
+//   ...statements...
+//   -- litemig:down
+//   ...statements...
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace litemig {
+
+struct migration_part {
+  std::string sql;
+  std::vector<std::string> foreign_key_check_tables;  // from -- litemig:foreign-key-check
+};
+
+struct migration {
+  std::int64_t version = 0;
+  std::string name;       // the slug
+  std::string file_name;  // NNNN_slug.sql
+  std::string text;       // whole file, what the checksum covers
+  std::string checksum;   // hex SHA-256 of text
+  migration_part up;
+  migration_part down;
+};
+
+// Parses one migration file. Throws failure(exit_code::usage) naming FILE_NAME on bad input.
+migration parse_migration(std::string_view file_name, std::string_view text);
+
+// Hex SHA-256 (OpenSSL libcrypto).
+std::string sha256_hex(std::string_view data);
+
+struct embedded_file {
+  std::string_view name;  // "0001_initial.sql", "snapshots/0001.sql", "litemig.sum"
+  std::string_view text;
+};
+
+class migration_set {
+ public:
+  // Reads DIR/NNNN_*.sql and DIR/snapshots/NNNN.sql; a missing directory is an empty set.
+  static migration_set from_directory(const std::filesystem::path& dir);
+  static migration_set from_embedded(std::span<const embedded_file> files);
+
+  const std::vector<migration>& migrations() const { return migrations_; }
+  const migration* find(std::int64_t version) const;
+  std::int64_t latest_version() const;
+  // The snapshot SQL of the schema at VERSION (0: the empty schema).
+  std::optional<std::string> snapshot(std::int64_t version) const;
+  std::string origin() const { return origin_; }
+
+ private:
+  void add_file(std::string_view name, std::string_view text);
+  void validate() const;
+  std::vector<migration> migrations_;
+  std::map<std::int64_t, std::string> snapshots_;
+  std::string origin_;
+};
+
+// The snapshot file name for VERSION inside a migrations directory.
+std::string snapshot_file_name(std::int64_t version);
+
+}  // namespace litemig

@@ -1,0 +1,133 @@
+// The schema model: value types compared by meaning with operator==.
+// Fields named *_sql keep the text as written in the source database (used to render
+// migrations); they never take part in comparisons.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace litemig {
+
+struct foreign_key {
+  std::vector<std::string> columns;         // child columns, as declared
+  std::string parent_table;
+  std::vector<std::string> parent_columns;  // empty: the parent's primary key
+  std::string on_delete;                    // normalised action, "" = NO ACTION
+  std::string on_update;
+  std::string deferrable;                   // normalised DEFERRABLE clause, "" = none
+
+  friend bool operator==(const foreign_key&, const foreign_key&);
+};
+
+struct column {
+  std::string name;
+  std::string type;                         // upper case, single-spaced; "" = no type
+  bool not_null = false;
+  std::optional<std::string> default_key;   // normalised DEFAULT expression
+  std::string collation;                    // lower case; "" = BINARY by default
+  std::vector<std::string> checks;          // normalised column CHECK expressions
+  std::optional<std::string> generated_key; // normalised generated-column expression
+  bool generated_stored = false;
+  bool hidden = false;                      // hidden column of a virtual table
+
+  std::string definition_sql;               // the column definition as written
+  std::optional<std::string> default_sql;   // the DEFAULT expression as written
+
+  bool is_generated() const { return generated_key.has_value(); }
+  friend bool operator==(const column&, const column&);
+};
+
+struct key_part {
+  std::string expression;  // normalised column name or expression
+  std::string collation;   // lower case, "" = default
+  bool descending = false;
+  friend bool operator==(const key_part&, const key_part&) = default;
+};
+
+struct primary_key {
+  std::vector<key_part> parts;
+  bool autoincrement = false;
+  std::string on_conflict;
+  friend bool operator==(const primary_key&, const primary_key&) = default;
+};
+
+struct unique_constraint {
+  std::vector<key_part> parts;
+  std::string on_conflict;
+  friend bool operator==(const unique_constraint&, const unique_constraint&) = default;
+};
+
+struct table {
+  std::string name;
+  std::vector<column> columns;
+  std::optional<primary_key> primary;
+  std::vector<unique_constraint> uniques;  // sorted
+  std::vector<std::string> checks;         // table CHECK constraints, normalised, sorted
+  std::vector<foreign_key> foreign_keys;   // column and table level, in declaration order
+  bool without_rowid = false;
+  bool strict = false;
+  std::string sql;                         // CREATE TABLE statement as stored
+
+  const column* find_column(std::string_view column_name) const;
+  // True when the table's rowid is an alias of a column (INTEGER PRIMARY KEY).
+  bool has_integer_primary_key() const;
+  // Whether COLUMN is part of the primary key, a UNIQUE constraint or a foreign key.
+  bool column_in_key(std::string_view column_name) const;
+  friend bool operator==(const table&, const table&);
+};
+
+struct index {
+  std::string name;
+  std::string table;
+  bool unique = false;
+  std::string key;  // normalised CREATE INDEX statement
+  std::string sql;
+  friend bool operator==(const index& a, const index& b) { return a.key == b.key; }
+};
+
+struct view {
+  std::string name;
+  std::string key;  // normalised CREATE VIEW statement
+  std::string sql;
+  friend bool operator==(const view& a, const view& b) { return a.key == b.key; }
+};
+
+struct trigger {
+  std::string name;
+  std::string table;
+  std::string key;  // normalised CREATE TRIGGER statement
+  std::string sql;
+  friend bool operator==(const trigger& a, const trigger& b) { return a.key == b.key; }
+};
+
+struct virtual_table {
+  std::string name;
+  std::string module;  // lower case, e.g. "fts5"
+  std::string key;     // normalised CREATE VIRTUAL TABLE statement
+  std::string sql;
+  friend bool operator==(const virtual_table& a, const virtual_table& b) { return a.key == b.key; }
+};
+
+// Every user object of a database, each list sorted by lower-cased name.
+struct schema {
+  std::vector<table> tables;
+  std::vector<index> indexes;
+  std::vector<view> views;
+  std::vector<trigger> triggers;
+  std::vector<virtual_table> virtual_tables;
+
+  const table* find_table(std::string_view name) const;
+  const index* find_index(std::string_view name) const;
+  const view* find_view(std::string_view name) const;
+  const trigger* find_trigger(std::string_view name) const;
+  const virtual_table* find_virtual_table(std::string_view name) const;
+  bool empty() const;
+  friend bool operator==(const schema&, const schema&) = default;
+};
+
+// SQLite identifiers compare case-insensitively (ASCII letters only).
+bool same_name(std::string_view a, std::string_view b);
+std::string lower_ascii(std::string_view text);
+
+}  // namespace litemig

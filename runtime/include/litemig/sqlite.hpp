@@ -1,0 +1,157 @@
+// The one layer over the SQLite C API. Nothing else in litemig calls sqlite3_* directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace litemig::sqlite {
+
+// A failure reported by SQLite: its result code, the failing SQL (if any) and the file.
+class error : public std::runtime_error {
+ public:
+  error(int code, std::string message, std::string sql = {}, std::string file = {});
+  int code() const noexcept { return code_; }
+  // The primary result code (SQLITE_BUSY, SQLITE_FULL, ...) without extended bits.
+  int primary_code() const noexcept { return code_ & 0xff; }
+  const std::string& sql() const noexcept { return sql_; }
+  const std::string& file() const noexcept { return file_; }
+  const std::string& sqlite_message() const noexcept { return message_; }
+  bool is_busy() const noexcept;
+  bool is_not_a_database() const noexcept;
+  bool is_full() const noexcept;
+  bool is_read_only() const noexcept;
+
+ private:
+  int code_;
+  std::string message_;
+  std::string sql_;
+  std::string file_;
+};
+
+enum class open_mode { read_only, read_write, create };
+
+class statement;
+
+class database {
+ public:
+  // Opens PATH; with open_mode::create a missing file is created.
+  // Throws sqlite::error naming the file when it cannot be opened.
+  explicit database(const std::filesystem::path& path, open_mode mode = open_mode::read_write);
+  // A private scratch database in memory.
+  static database in_memory();
+
+  database(database&& other) noexcept;
+  database& operator=(database&& other) noexcept;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  ~database();
+
+  // Runs every statement of SQL in order (SQLite itself splits the text).
+  void execute(std::string_view sql);
+  statement prepare(std::string_view sql);
+
+  // Runs SQL and returns the first column of the first row (or nullopt for no row / NULL).
+  std::optional<std::int64_t> query_int(std::string_view sql);
+  std::optional<std::string> query_text(std::string_view sql);
+
+  // Forces SQLite to read the header and schema: fails on files that are not databases.
+  void validate();
+
+  std::int64_t user_version();
+  void set_user_version(std::int64_t version);
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+  bool in_transaction() const;
+  std::int64_t total_changes() const;
+
+  // Called every N virtual-machine instructions; returning true interrupts the statement.
+  void set_progress_handler(int instructions, std::function<bool()> handler);
+  void clear_progress_handler();
+
+  // Online backup (SQLite's backup API) of the main database into DESTINATION.
+  void backup_to(const std::filesystem::path& destination);
+
+  const std::string& path() const noexcept { return path_; }
+  sqlite3* handle() const noexcept { return db_; }
+
+ private:
+  database() = default;
+  [[noreturn]] void fail(int code, std::string_view sql = {}) const;
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  std::function<bool()> progress_;
+  friend class statement;
+};
+
+class statement {
+ public:
+  statement(statement&& other) noexcept;
+  statement& operator=(statement&& other) noexcept;
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement();
+
+  statement& bind(int index, std::int64_t value);
+  statement& bind(int index, double value);
+  statement& bind(int index, std::string_view value);
+  statement& bind_null(int index);
+
+  // Advances to the next row; false when done.
+  bool step();
+  void reset();
+
+  int column_count() const;
+  std::string column_name(int index) const;
+  bool is_null(int index) const;
+  std::int64_t column_int(int index) const;
+  double column_double(int index) const;
+  std::string column_text(int index) const;
+  std::optional<std::string> column_optional_text(int index) const;
+  // SQLite's storage class of the value: 1 integer, 2 float, 3 text, 4 blob, 5 null.
+  int column_type(int index) const;
+  std::string sql() const;
+
+ private:
+  friend class database;
+  statement(database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
+  database* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+enum class transaction_kind { deferred, immediate, exclusive };
+
+// BEGIN on construction; ROLLBACK in the destructor unless committed.
+class transaction {
+ public:
+  explicit transaction(database& db, transaction_kind kind = transaction_kind::deferred);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+  void commit();
+  void rollback();
+
+ private:
+  database& db_;
+  bool open_ = true;
+};
+
+// "name" with embedded quotes doubled: always safe as an SQL identifier.
+std::string quote_identifier(std::string_view name);
+// 'text' with embedded quotes doubled.
+std::string quote_literal(std::string_view text);
+// sqlite3_complete(): whether TEXT ends with a complete SQL statement.
+bool is_complete_statement(const std::string& text);
+// The SQLite library version in use, e.g. 3040001.
+int library_version_number();
+std::string library_version();
+
+}  // namespace litemig::sqlite

@@ -1,0 +1,303 @@
+#include "litemig/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace litemig::sqlite {
+
+namespace {
+
+std::string describe(int code, std::string_view message, std::string_view sql, std::string_view file) {
+  std::string text = file.empty() ? std::string{} : fmt::format("{}: ", file);
+  text += fmt::format("{} (SQLite code {})", message, code);
+  if (!sql.empty()) {
+    std::string one_line(sql.substr(0, 200));
+    for (char& c : one_line) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    text += fmt::format(" in: {}{}", one_line, sql.size() > 200 ? "..." : "");
+  }
+  return text;
+}
+
+int progress_trampoline(void* context) {
+  auto* handler = static_cast<std::function<bool()>*>(context);
+  return (*handler)() ? 1 : 0;
+}
+
+}  // namespace
+
+error::error(int code, std::string message, std::string sql, std::string file)
+    : std::runtime_error(describe(code, message, sql, file)),
+      code_(code),
+      message_(std::move(message)),
+      sql_(std::move(sql)),
+      file_(std::move(file)) {}
+
+bool error::is_busy() const noexcept { return primary_code() == SQLITE_BUSY || primary_code() == SQLITE_LOCKED; }
+bool error::is_not_a_database() const noexcept { return primary_code() == SQLITE_NOTADB || primary_code() == SQLITE_CORRUPT; }
+bool error::is_full() const noexcept { return primary_code() == SQLITE_FULL; }
+bool error::is_read_only() const noexcept { return primary_code() == SQLITE_READONLY || primary_code() == SQLITE_CANTOPEN; }
+
+database::database(const std::filesystem::path& path, open_mode mode) : path_(path.string()) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+    case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
+    case open_mode::create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+  }
+  const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    if (rc == SQLITE_CANTOPEN && mode != open_mode::create && !std::filesystem::exists(path)) {
+      message = "no such file";
+    }
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw error(rc, message, {}, path_);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+database database::in_memory() { return database(":memory:", open_mode::create); }
+
+database::database(database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), progress_(std::move(other.progress_)) {
+  if (progress_ && db_) sqlite3_progress_handler(db_, 1000, progress_trampoline, &progress_);
+}
+
+database& database::operator=(database&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+    progress_ = std::move(other.progress_);
+    if (progress_ && db_) sqlite3_progress_handler(db_, 1000, progress_trampoline, &progress_);
+  }
+  return *this;
+}
+
+database::~database() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+void database::fail(int code, std::string_view sql) const {
+  throw error(code, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code), std::string(sql), path_);
+}
+
+void database::execute(std::string_view sql) {
+  const char* cursor = sql.data();
+  const char* end = sql.data() + sql.size();
+  while (cursor < end) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor), &raw, &tail);
+    if (rc != SQLITE_OK) fail(rc, std::string_view(cursor, static_cast<std::size_t>(end - cursor)));
+    if (raw == nullptr) break;  // only whitespace or comments remain
+    statement stmt(*this, raw);
+    while (stmt.step()) {
+    }
+    cursor = tail;
+  }
+}
+
+statement database::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  if (rc != SQLITE_OK) fail(rc, sql);
+  if (raw == nullptr) throw error(SQLITE_MISUSE, "empty statement", std::string(sql), path_);
+  return statement(*this, raw);
+}
+
+std::optional<std::int64_t> database::query_int(std::string_view sql) {
+  auto stmt = prepare(sql);
+  if (!stmt.step() || stmt.is_null(0)) return std::nullopt;
+  return stmt.column_int(0);
+}
+
+std::optional<std::string> database::query_text(std::string_view sql) {
+  auto stmt = prepare(sql);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.column_optional_text(0);
+}
+
+void database::validate() { query_int("SELECT count(*) FROM sqlite_schema"); }
+
+std::int64_t database::user_version() { return query_int("PRAGMA user_version").value_or(0); }
+
+void database::set_user_version(std::int64_t version) { execute(fmt::format("PRAGMA user_version = {}", version)); }
+
+void database::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
+
+bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+std::int64_t database::total_changes() const { return sqlite3_total_changes64(db_); }
+
+void database::set_progress_handler(int instructions, std::function<bool()> handler) {
+  progress_ = std::move(handler);
+  sqlite3_progress_handler(db_, instructions, progress_trampoline, &progress_);
+}
+
+void database::clear_progress_handler() {
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  progress_ = nullptr;
+}
+
+void database::backup_to(const std::filesystem::path& destination) {
+  database target(destination, open_mode::create);
+  sqlite3_backup* backup = sqlite3_backup_init(target.db_, "main", db_, "main");
+  if (backup == nullptr) target.fail(sqlite3_errcode(target.db_));
+  int rc = SQLITE_OK;
+  do {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(10);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) throw error(rc, sqlite3_errstr(rc), {}, target.path_);
+}
+
+statement::statement(statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+statement& statement::operator=(statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+statement::~statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+statement& statement::bind(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK) db_->fail(rc, sql());
+  return *this;
+}
+
+statement& statement::bind(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK) db_->fail(rc, sql());
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view value) {
+  const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->fail(rc, sql());
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK) db_->fail(rc, sql());
+  return *this;
+}
+
+bool statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const std::string text = sql();
+  sqlite3_reset(stmt_);
+  db_->fail(rc, text);
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+std::string statement::column_name(int index) const {
+  const char* name = sqlite3_column_name(stmt_, index);
+  return name ? name : "";
+}
+
+bool statement::is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+
+std::int64_t statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+double statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
+
+std::string statement::column_text(int index) const {
+  const auto* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+std::optional<std::string> statement::column_optional_text(int index) const {
+  if (is_null(index)) return std::nullopt;
+  return column_text(index);
+}
+
+int statement::column_type(int index) const { return sqlite3_column_type(stmt_, index); }
+
+std::string statement::sql() const {
+  const char* text = sqlite3_sql(stmt_);
+  return text ? text : "";
+}
+
+transaction::transaction(database& db, transaction_kind kind) : db_(db) {
+  switch (kind) {
+    case transaction_kind::deferred: db_.execute("BEGIN"); break;
+    case transaction_kind::immediate: db_.execute("BEGIN IMMEDIATE"); break;
+    case transaction_kind::exclusive: db_.execute("BEGIN EXCLUSIVE"); break;
+  }
+}
+
+transaction::~transaction() {
+  if (open_ && db_.in_transaction()) {
+    try {
+      db_.execute("ROLLBACK");
+    } catch (const error&) {
+      // The connection already rolled back (e.g. after SQLITE_FULL); nothing is left to undo.
+    }
+  }
+}
+
+void transaction::commit() {
+  db_.execute("COMMIT");
+  open_ = false;
+}
+
+void transaction::rollback() {
+  open_ = false;
+  if (db_.in_transaction()) db_.execute("ROLLBACK");
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted += c;
+    if (c == '"') quoted += '"';
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string quote_literal(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += '\'';
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+bool is_complete_statement(const std::string& text) { return sqlite3_complete(text.c_str()) != 0; }
+
+int library_version_number() { return sqlite3_libversion_number(); }
+
+std::string library_version() { return sqlite3_libversion(); }
+
+}  // namespace litemig::sqlite
