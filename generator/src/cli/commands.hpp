@@ -20,5 +20,6 @@ int stamp_command(const arguments& args);
 int deploy_command(const arguments& args);
 int restore_command(const arguments& args);
 int embed_command(const arguments& args);
+int verify_command(const arguments& args);
 
 }  // namespace litemig::cli

@@ -32,6 +32,7 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"deploy", {deploy_command, "fetch, back up, fix up, migrate, verify and upload a database"}},
       {"restore", {restore_command, "put a backup in place atomically"}},
       {"embed", {embed_command, "write the C++ source that embeds a migrations directory (build use)"}},
+      {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
   };
   return table;
 }
