@@ -25,3 +25,8 @@ schema inspect_file(const std::filesystem::path& path);
 std::string snapshot_sql(const schema& s);
 
 }  // namespace litemig
+
+namespace litemig {
+// Views ordered so that each comes after the views it reads from.
+std::vector<const view*> views_in_dependency_order(const schema& s);
+}  // namespace litemig

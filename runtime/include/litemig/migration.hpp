@@ -40,6 +40,15 @@ migration parse_migration(std::string_view file_name, std::string_view text);
 // Hex SHA-256 (OpenSSL libcrypto).
 std::string sha256_hex(std::string_view data);
 
+// State of a directory's litemig.sum against the files it lists.
+enum class sum_state { absent, matches, mismatch };
+
+// The text of litemig.sum for FILES (name relative to the directory -> text): a first line
+// "total <sha256 of the rest>", then "<sha256> <name>" per file, sorted by name.
+std::string render_sum(const std::map<std::string, std::string>& files);
+
+inline constexpr const char* sum_file_name = "litemig.sum";
+
 struct embedded_file {
   std::string_view name;  // "0001_initial.sql", "snapshots/0001.sql", "litemig.sum"
   std::string_view text;
@@ -57,13 +66,26 @@ class migration_set {
   // The snapshot SQL of the schema at VERSION (0: the empty schema).
   std::optional<std::string> snapshot(std::int64_t version) const;
   std::string origin() const { return origin_; }
+  // Where a message should point for a file of the set: "DIR/0003_x.sql" or "embedded:0003_x.sql".
+  std::string locate(std::string_view file_name) const;
+
+  // Whether litemig.sum matches the files it lists (informational: the applier relies on the
+  // per-migration checksums recorded in each database).
+  sum_state integrity() const { return integrity_; }
+  // Why the sum does not match ("" when it does or is absent).
+  const std::string& integrity_problem() const { return integrity_problem_; }
 
  private:
   void add_file(std::string_view name, std::string_view text);
-  void validate() const;
+  void validate();
+  void check_integrity(const std::map<std::string, std::string>& files);
   std::vector<migration> migrations_;
   std::map<std::int64_t, std::string> snapshots_;
   std::string origin_;
+  std::string sum_text_;
+  bool has_sum_ = false;
+  sum_state integrity_ = sum_state::absent;
+  std::string integrity_problem_;
 };
 
 // The snapshot file name for VERSION inside a migrations directory.

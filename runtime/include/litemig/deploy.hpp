@@ -1,0 +1,104 @@
+// Production deploy and restore: fetch a database (local path or ssh://), back it up on both
+// sides, apply fixups, migrate, verify, and put the result back without ever half-writing it.
+#pragma once
+
+#include "litemig/errors.hpp"
+#include "litemig/migration.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace litemig {
+
+// The OpenSSH programs used for ssh:// locations; started directly, never through a shell.
+struct ssh_tools {
+  std::string ssh = "ssh";
+  std::string scp = "scp";
+  std::vector<std::string> options;  // each passed to both as "-o OPTION", e.g. "IdentityFile=key"
+};
+
+// Receives one line per event, already prefixed with a timestamp.
+using log_function = std::function<void(const std::string&)>;
+
+struct deploy_options {
+  std::string source;                               // PATH, file://PATH or ssh://[user@]host[:port]/path
+  std::optional<std::int64_t> target;               // default: the newest migration
+  std::filesystem::path backup_dir = "backups";
+  std::string backup_prefix;                        // local backup name prefix; "" = the source's file stem
+  std::optional<std::filesystem::path> fixups_dir;  // *.sql applied in name order
+  std::optional<std::filesystem::path> work_dir;    // where the migrated copy is kept; default: backup_dir
+  bool upload = false;
+  bool dry_run = false;
+  ssh_tools tools;
+  log_function log;
+  // Asked before uploading; returning false cancels. Empty: no question.
+  std::function<bool(const std::string& question)> confirm;
+};
+
+struct planned_sql {
+  std::string name;  // fixup file name or migration file name
+  std::string sql;
+};
+
+struct deploy_result {
+  std::string source;
+  std::int64_t from_version = 0;
+  std::int64_t to_version = 0;
+  std::optional<std::int64_t> adopted_as;
+  std::vector<std::string> fixups_applied;
+  std::vector<std::int64_t> migrations_applied;
+  std::optional<std::filesystem::path> local_backup;
+  std::optional<std::string> remote_backup;
+  std::optional<std::filesystem::path> migrated_copy;  // kept when not uploaded
+  bool uploaded = false;
+  bool dry_run = false;
+  std::vector<planned_sql> planned_fixups;      // dry run
+  std::vector<planned_sql> planned_migrations;  // dry run
+};
+
+// A failed deploy: the message names the step, the cause and where the backups are.
+class deploy_failure : public failure {
+ public:
+  deploy_failure(exit_code code, const std::string& message, std::string step)
+      : failure(code, message), step_(std::move(step)) {}
+  const std::string& step() const noexcept { return step_; }
+
+ private:
+  std::string step_;
+};
+
+// Runs the six steps, stopping at the first failure (thrown as deploy_failure). The source file
+// is changed only by the final rename of a checked upload.
+deploy_result deploy(const migration_set& migrations, const deploy_options& options);
+
+struct restore_options {
+  std::string backup;  // local path or ssh:// location of the backup
+  std::string target;  // local path or ssh:// location of the database to replace
+  ssh_tools tools;
+  log_function log;
+};
+
+struct restore_result {
+  std::string target;
+  std::int64_t version = 0;
+  bool has_bookkeeping = false;
+  std::optional<std::string> previous_kept_as;  // where the replaced file was kept
+};
+
+// Checks the backup, keeps the file it replaces, and renames the backup into place.
+restore_result restore(const restore_options& options);
+
+// The command lines shared by `litemig deploy`, `litemig restore` and a product's own
+// `db deploy`. COMMAND names the command in messages ("litemig deploy"). With MIGRATIONS,
+// --dir is optional and defaults to them (migrations embedded in the program).
+// Return the process exit code; errors are printed as one line on stderr.
+int run_deploy_command(std::string_view command, const std::vector<std::string>& args,
+                       const migration_set* migrations = nullptr);
+int run_restore_command(std::string_view command, const std::vector<std::string>& args);
+
+}  // namespace litemig

@@ -1,0 +1,175 @@
+#include "litemig/inspect.hpp"
+
+#include "litemig/normalize.hpp"
+#include "litemig/sql_tokens.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace litemig {
+
+namespace {
+
+bool is_bookkeeping(std::string_view name) {
+  const auto lower = lower_ascii(name);
+  return lower.starts_with("sqlite_") || lower.starts_with("litemig_") || lower == "alembic_version";
+}
+
+// Shadow tables belong to their virtual table's module (FTS5, FTS3/4, R*Tree), not to the schema.
+bool is_shadow_table(std::string_view name, const std::vector<std::string>& virtual_names) {
+  static constexpr std::array<std::string_view, 11> suffixes{"data", "idx", "content", "docsize", "config", "segments",
+                                                             "segdir", "stat", "node", "rowid", "parent"};
+  const auto lower = lower_ascii(name);
+  for (const auto& v : virtual_names) {
+    const auto prefix = lower_ascii(v) + "_";
+    if (!lower.starts_with(prefix)) continue;
+    const auto suffix = std::string_view(lower).substr(prefix.size());
+    if (std::find(suffixes.begin(), suffixes.end(), suffix) != suffixes.end()) return true;
+  }
+  return false;
+}
+
+std::string virtual_module(std::string_view sql) {
+  const auto tokens = tokenize(sql);
+  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].is_word("using")) return lower_ascii(tokens[i + 1].value);
+  }
+  return {};
+}
+
+template <typename T>
+void sort_by_name(std::vector<T>& items) {
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return lower_ascii(a.name) < lower_ascii(b.name); });
+}
+
+bool mentions(const std::string& sql, std::string_view name) {
+  const auto tokens = tokenize(sql);
+  return std::any_of(tokens.begin(), tokens.end(), [&](const token& t) { return t.is_identifier() && same_name(t.value, name); });
+}
+
+std::string statement_text(const std::string& sql) {
+  std::string text = sql;
+  while (!text.empty() && (text.back() == ';' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
+  return text + ";\n";
+}
+
+}  // namespace
+
+schema inspect(sqlite::database& db) {
+  struct row {
+    std::string type, name, table_name, sql;
+  };
+  std::vector<row> rows;
+  auto stmt = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL");
+  while (stmt.step()) rows.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), stmt.column_text(3)});
+
+  std::vector<std::string> virtual_names;
+  for (const auto& r : rows) {
+    if (r.type == "table" && lower_ascii(r.sql).find("virtual") != std::string::npos &&
+        tokenize(r.sql).size() > 1 && tokenize(r.sql)[1].is_word("virtual")) {
+      virtual_names.push_back(r.name);
+    }
+  }
+
+  schema result;
+  for (const auto& r : rows) {
+    if (is_bookkeeping(r.name) || is_bookkeeping(r.table_name)) continue;
+    try {
+      if (r.type == "table") {
+        if (std::find(virtual_names.begin(), virtual_names.end(), r.name) != virtual_names.end()) {
+          result.virtual_tables.push_back({r.name, virtual_module(r.sql), statement_key(r.sql), r.sql});
+        } else if (!is_shadow_table(r.name, virtual_names)) {
+          auto t = normalize_table(r.sql);
+          t.name = r.name;
+          result.tables.push_back(std::move(t));
+        }
+      } else if (r.type == "index") {
+        const auto tokens = tokenize(r.sql);
+        const bool unique = tokens.size() > 1 && tokens[1].is_word("unique");
+        result.indexes.push_back({r.name, r.table_name, unique, statement_key(r.sql), r.sql});
+      } else if (r.type == "view") {
+        result.views.push_back({r.name, statement_key(r.sql), r.sql});
+      } else if (r.type == "trigger") {
+        result.triggers.push_back({r.name, r.table_name, statement_key(r.sql), r.sql});
+      }
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(fmt::format("{}: {} \"{}\": {}", db.path(), r.type, r.name, e.what()));
+    }
+  }
+  sort_by_name(result.tables);
+  sort_by_name(result.indexes);
+  sort_by_name(result.views);
+  sort_by_name(result.triggers);
+  sort_by_name(result.virtual_tables);
+  return result;
+}
+
+schema inspect_sql(std::string_view snapshot_sql, const std::string& origin) {
+  auto db = sqlite::database::in_memory();
+  try {
+    db.execute(snapshot_sql);
+  } catch (const sqlite::error& e) {
+    throw std::runtime_error(fmt::format("{}: does not load: {}", origin, e.sqlite_message()));
+  }
+  return inspect(db);
+}
+
+schema inspect_file(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error(fmt::format("{}: no such file", path.string()));
+  if (path.extension() == ".sql") {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(fmt::format("{}: cannot read", path.string()));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return inspect_sql(text.str(), path.string());
+  }
+  sqlite::database db(path, sqlite::open_mode::read_only);
+  db.validate();
+  return inspect(db);
+}
+
+std::vector<const view*> views_in_dependency_order(const schema& s) {
+  std::vector<const view*> ordered;
+  std::set<std::string> placed;
+  std::vector<const view*> pending;
+  for (const auto& v : s.views) pending.push_back(&v);
+  while (!pending.empty()) {
+    bool progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      const bool ready = std::none_of(pending.begin(), pending.end(), [&](const view* other) {
+        return other != *it && mentions((*it)->sql, other->name);
+      });
+      if (ready) {
+        ordered.push_back(*it);
+        it = pending.erase(it);
+        progress = true;
+      } else {
+        ++it;
+      }
+    }
+    if (!progress) {  // a cycle cannot load anyway; keep name order
+      ordered.insert(ordered.end(), pending.begin(), pending.end());
+      break;
+    }
+  }
+  return ordered;
+}
+
+std::string snapshot_sql(const schema& s) {
+  std::string text;
+  for (const auto& t : s.tables) text += statement_text(t.sql);
+  for (const auto& v : s.virtual_tables) text += statement_text(v.sql);
+  for (const auto& i : s.indexes) text += statement_text(i.sql);
+  for (const auto* v : views_in_dependency_order(s)) text += statement_text(v->sql);
+  for (const auto& t : s.triggers) text += statement_text(t.sql);
+  return text;
+}
+
+}  // namespace litemig

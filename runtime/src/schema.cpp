@@ -1,0 +1,76 @@
+#include "litemig/schema.hpp"
+
+#include <algorithm>
+
+namespace litemig {
+
+namespace {
+
+template <typename T>
+const T* find_by_name(const std::vector<T>& items, std::string_view name) {
+  const auto found = std::find_if(items.begin(), items.end(), [&](const T& item) { return same_name(item.name, name); });
+  return found == items.end() ? nullptr : &*found;
+}
+
+}  // namespace
+
+std::string lower_ascii(std::string_view text) {
+  std::string result(text);
+  for (char& c : result) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return result;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && lower_ascii(a) == lower_ascii(b);
+}
+
+bool operator==(const foreign_key& a, const foreign_key& b) {
+  return a.columns == b.columns && same_name(a.parent_table, b.parent_table) && a.parent_columns == b.parent_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update && a.deferrable == b.deferrable;
+}
+
+bool operator==(const column& a, const column& b) {
+  return a.name == b.name && a.type == b.type && a.not_null == b.not_null && a.default_key == b.default_key &&
+         a.collation == b.collation && a.checks == b.checks && a.generated_key == b.generated_key &&
+         a.generated_stored == b.generated_stored && a.hidden == b.hidden;
+}
+
+bool operator==(const table& a, const table& b) {
+  return a.name == b.name && a.columns == b.columns && a.primary == b.primary && a.uniques == b.uniques &&
+         a.checks == b.checks && a.foreign_keys == b.foreign_keys && a.without_rowid == b.without_rowid &&
+         a.strict == b.strict;
+}
+
+const column* table::find_column(std::string_view column_name) const { return find_by_name(columns, column_name); }
+
+bool table::has_integer_primary_key() const {
+  if (without_rowid || !primary || primary->parts.size() != 1) return false;
+  const auto* col = find_column(primary->parts.front().expression);
+  return col != nullptr && col->type == "INTEGER";
+}
+
+bool table::column_in_key(std::string_view column_name) const {
+  const auto wanted = lower_ascii(column_name);
+  const auto in_parts = [&](const std::vector<key_part>& parts) {
+    return std::any_of(parts.begin(), parts.end(), [&](const key_part& p) { return p.expression == wanted; });
+  };
+  if (primary && in_parts(primary->parts)) return true;
+  if (std::any_of(uniques.begin(), uniques.end(), [&](const auto& u) { return in_parts(u.parts); })) return true;
+  return std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const foreign_key& fk) {
+    return std::find(fk.columns.begin(), fk.columns.end(), wanted) != fk.columns.end();
+  });
+}
+
+const table* schema::find_table(std::string_view name) const { return find_by_name(tables, name); }
+const index* schema::find_index(std::string_view name) const { return find_by_name(indexes, name); }
+const view* schema::find_view(std::string_view name) const { return find_by_name(views, name); }
+const trigger* schema::find_trigger(std::string_view name) const { return find_by_name(triggers, name); }
+const virtual_table* schema::find_virtual_table(std::string_view name) const { return find_by_name(virtual_tables, name); }
+
+bool schema::empty() const {
+  return tables.empty() && indexes.empty() && views.empty() && triggers.empty() && virtual_tables.empty();
+}
+
+}  // namespace litemig
