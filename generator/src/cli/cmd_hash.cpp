@@ -1,12 +1,29 @@
 #include "commands.hpp"
+#include "options.hpp"
 
+#include "litemig/generate.hpp"
+#include "litemig/migration.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
 #include <iostream>
 
 namespace litemig::cli {
 
-int hash_command(const arguments&) {
-  std::cerr << "litemig hash: error: not built yet\n";
-  return 1;
+int hash_command(const arguments& args) {
+  return run_reporting_errors("hash", [&] {
+    command_spec spec{"hash", "litemig hash --dir MIGRATIONS_DIR",
+                      "Re-records MIGRATIONS_DIR/litemig.sum after a deliberate edit of a migration (for example a\n"
+                      "data migration added by hand). Until then, generate refuses a directory whose files changed."};
+    spec.options.add_options()("dir", po::value<std::string>()->required(), "the migrations directory");
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+    const std::filesystem::path dir = values["dir"].as<std::string>();
+    const auto count = record_sum(dir);
+    std::cout << fmt::format("recorded {} files in {}\n", count, (dir / sum_file_name).string());
+    return 0;
+  });
 }
 
 }  // namespace litemig::cli

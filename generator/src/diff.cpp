@@ -1,0 +1,280 @@
+#include "litemig/diff.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace litemig {
+
+namespace {
+
+hint make_hint(hint::kind what, std::string table_name, std::string column_name = {}, std::string new_name = {},
+               std::string expression = {}) {
+  hint h{};
+  h.what = what;
+  h.table = std::move(table_name);
+  h.column = std::move(column_name);
+  h.new_name = std::move(new_name);
+  h.expression = std::move(expression);
+  return h;
+}
+
+// Share of columns two tables have in common, raised when one name is the other plus a
+// suffix ("tunes" and "tune"): the evidence for suggesting a rename over a drop.
+double similarity(const table& a, const table& b) {
+  std::size_t common = 0;
+  for (const auto& c : a.columns) {
+    if (b.find_column(c.name)) ++common;
+  }
+  auto score = static_cast<double>(common) / static_cast<double>(std::max<std::size_t>(1, std::max(a.columns.size(), b.columns.size())));
+  const auto x = lower_ascii(a.name);
+  const auto y = lower_ascii(b.name);
+  if (x.starts_with(y) || y.starts_with(x)) score += 0.25;
+  return score;
+}
+
+bool same_definition(const table& a, const table& b) {
+  table renamed = b;
+  renamed.name = a.name;
+  return a == renamed;
+}
+
+template <typename T>
+void diff_objects(const std::vector<T>& from, const std::vector<T>& to, std::vector<schema_change>& changes,
+                  auto created, auto dropped) {
+  for (const auto& f : from) {
+    const auto found = std::find_if(to.begin(), to.end(), [&](const T& t) { return same_name(t.name, f.name); });
+    if (found == to.end() || !(*found == f) || found->name != f.name) changes.emplace_back(dropped(&f));
+  }
+  for (const auto& t : to) {
+    const auto found = std::find_if(from.begin(), from.end(), [&](const T& f) { return same_name(t.name, f.name); });
+    if (found == from.end() || !(*found == t) || found->name != t.name) changes.emplace_back(created(&t));
+  }
+}
+
+class differ {
+ public:
+  differ(const schema& from, const schema& to, const hints& given, decision_policy policy)
+      : from_(from), to_(to), hints_(given), policy_(policy) {}
+
+  schema_diff run() {
+    match_tables();
+    diff_objects(from_.virtual_tables, to_.virtual_tables, result_.changes,
+                 [](const virtual_table* v) { return change::virtual_table_created{v}; },
+                 [](const virtual_table* v) { return change::virtual_table_dropped{v}; });
+    ask_for_virtual_table_drops();
+    diff_objects(from_.indexes, to_.indexes, result_.changes, [](const index* i) { return change::index_created{i}; },
+                 [](const index* i) { return change::index_dropped{i}; });
+    diff_objects(from_.views, to_.views, result_.changes, [](const view* v) { return change::view_created{v}; },
+                 [](const view* v) { return change::view_dropped{v}; });
+    diff_objects(from_.triggers, to_.triggers, result_.changes, [](const trigger* t) { return change::trigger_created{t}; },
+                 [](const trigger* t) { return change::trigger_dropped{t}; });
+    return std::move(result_);
+  }
+
+ private:
+  void match_tables() {
+    std::vector<const table*> gone;
+    std::vector<const table*> arrived;
+    std::vector<std::pair<const table*, const table*>> pairs;
+    for (const auto& t : to_.tables) {
+      if (const auto* f = from_.find_table(t.name)) {
+        pairs.emplace_back(f, &t);
+      } else {
+        arrived.push_back(&t);
+      }
+    }
+    for (const auto& f : from_.tables) {
+      if (!to_.find_table(f.name)) gone.push_back(&f);
+    }
+    for (auto it = gone.begin(); it != gone.end();) {
+      const auto* h = hints_.find_table_rename_from((*it)->name);
+      const auto target = h ? std::find_if(arrived.begin(), arrived.end(), [&](const table* t) { return same_name(t->name, h->new_name); })
+                            : arrived.end();
+      if (target == arrived.end()) {
+        ++it;
+        continue;
+      }
+      h->used = true;
+      result_.changes.emplace_back(change::table_renamed{*it, *target});
+      pairs.emplace_back(*it, *target);
+      arrived.erase(target);
+      it = gone.erase(it);
+    }
+    std::set<std::string> suggested_targets;
+    for (const auto* f : gone) {
+      if (policy_ == decision_policy::automatic || hints_.allows_drop_table(f->name)) {
+        result_.changes.emplace_back(change::table_dropped{f});
+        continue;
+      }
+      const table* similar = nullptr;
+      double best = 0.5;
+      for (const auto* t : arrived) {
+        const auto score = similarity(*f, *t);
+        if (score >= best && !suggested_targets.contains(lower_ascii(t->name))) {
+          best = score;
+          similar = t;
+        }
+      }
+      decision d;
+      if (similar) {
+        suggested_targets.insert(lower_ascii(similar->name));
+        d.choices.push_back(make_hint(hint::kind::rename_table, f->name, {}, similar->name));
+        d.meaning = fmt::format("table \"{}\" disappeared while the similar table \"{}\" appeared: rename it to keep "
+                                "its rows, or drop it to delete them",
+                                f->name, similar->name);
+      } else {
+        d.meaning = fmt::format("table \"{}\" is not in the reference database: dropping it deletes its rows", f->name);
+      }
+      d.choices.push_back(make_hint(hint::kind::drop_table, f->name));
+      result_.decisions.push_back(std::move(d));
+    }
+    for (const auto* t : arrived) result_.changes.emplace_back(change::table_created{t});
+    for (const auto& [f, t] : pairs) alter_table(*f, *t);
+  }
+
+  // A virtual table that is dropped or redefined loses the rows it holds itself (FTS5 without
+  // external content): that needs the same word as dropping a table.
+  void ask_for_virtual_table_drops() {
+    if (policy_ == decision_policy::automatic) return;
+    for (const auto& c : result_.changes) {
+      const auto* dropped = std::get_if<change::virtual_table_dropped>(&c);
+      if (!dropped || hints_.allows_drop_table(dropped->from->name)) continue;
+      decision d;
+      d.choices.push_back(make_hint(hint::kind::drop_table, dropped->from->name));
+      d.meaning = fmt::format("virtual table \"{}\" is dropped or redefined: recreating it deletes the rows it holds",
+                              dropped->from->name);
+      result_.decisions.push_back(std::move(d));
+    }
+  }
+
+  const hint* column_rename(const table& f, const table& t, const column& c) const {
+    const auto* h = hints_.find_column_rename(t.name, c.name);
+    return h ? h : hints_.find_column_rename(f.name, c.name);
+  }
+
+  const hint* fill_hint(const table& f, const table& t, const column& c) const {
+    const auto* h = hints_.find_fill(t.name, c.name);
+    return h ? h : hints_.find_fill(f.name, c.name);
+  }
+
+  void alter_table(const table& f, const table& t) {
+    change::table_altered altered{&f, &t, std::vector<const column*>(t.columns.size(), nullptr),
+                                  std::vector<std::optional<std::string>>(t.columns.size()), {}};
+    bool renamed_columns = false;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) altered.sources[i] = f.find_column(t.columns[i].name);
+    for (const auto& old_column : f.columns) {
+      if (t.find_column(old_column.name)) continue;
+      if (const auto* h = column_rename(f, t, old_column)) {
+        const auto target = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return same_name(c.name, h->new_name); });
+        if (target != t.columns.end() && !f.find_column(target->name)) {
+          h->used = true;
+          altered.sources[static_cast<std::size_t>(target - t.columns.begin())] = &old_column;
+          renamed_columns = true;
+          continue;
+        }
+      }
+      if (policy_ == decision_policy::automatic || hints_.allows_drop_column(t.name, old_column.name) ||
+          hints_.allows_drop_column(f.name, old_column.name)) {
+        altered.dropped.push_back(&old_column);
+        continue;
+      }
+      decision d;
+      const column* candidate = nullptr;
+      for (std::size_t i = 0; i < t.columns.size() && !candidate; ++i) {
+        if (!f.find_column(t.columns[i].name) && !column_rename_target_taken(f, t, t.columns[i]) &&
+            t.columns[i].type == old_column.type && !t.columns[i].is_generated()) {
+          candidate = &t.columns[i];
+        }
+      }
+      if (candidate) {
+        d.choices.push_back(make_hint(hint::kind::rename_column, t.name, old_column.name, candidate->name));
+        d.meaning = fmt::format("column \"{}\" of table \"{}\" disappeared while \"{}\" of the same type appeared: "
+                                "rename it to keep its values, or drop it to delete them",
+                                old_column.name, t.name, candidate->name);
+      } else {
+        d.meaning = fmt::format("column \"{}\" of table \"{}\" is not in the reference database: dropping it deletes "
+                                "its values",
+                                old_column.name, t.name);
+      }
+      d.choices.push_back(make_hint(hint::kind::drop_column, t.name, old_column.name));
+      result_.decisions.push_back(std::move(d));
+    }
+    for (std::size_t i = 0; i < t.columns.size(); ++i) decide_fill(f, t, i, altered);
+    const bool changed = !same_definition(f, t) || renamed_columns ||
+                         std::any_of(altered.fills.begin(), altered.fills.end(), [](const auto& x) { return x.has_value(); });
+    if (changed) result_.changes.emplace_back(std::move(altered));
+  }
+
+  // Whether another old column is renamed into COLUMN by a hint.
+  bool column_rename_target_taken(const table& f, const table& t, const column& c) const {
+    return std::any_of(f.columns.begin(), f.columns.end(), [&](const column& old_column) {
+      const auto* h = column_rename(f, t, old_column);
+      return h && same_name(h->new_name, c.name);
+    });
+  }
+
+  void decide_fill(const table& f, const table& t, std::size_t i, change::table_altered& altered) {
+    const auto& c = t.columns[i];
+    if (c.is_generated()) return;
+    const auto* source = altered.sources[i];
+    if (const auto* h = fill_hint(f, t, c)) {
+      h->used = true;
+      altered.fills[i] = h->expression;
+      return;
+    }
+    const bool gains_nulls_problem = c.not_null && !c.default_key && (source == nullptr || !source->not_null || source->is_generated());
+    if (!gains_nulls_problem) return;
+    if (policy_ == decision_policy::automatic) {
+      altered.fills[i] = source && source->default_sql ? *source->default_sql : neutral_value(c);
+      return;
+    }
+    decision d;
+    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, neutral_value(c)));
+    d.meaning = source ? fmt::format("column \"{}\" of table \"{}\" becomes NOT NULL without a default: existing NULLs "
+                                     "need a value (edit the expression after 'with'; it may use the table's columns)",
+                                     c.name, t.name)
+                       : fmt::format("new column \"{}\" of table \"{}\" is NOT NULL without a default: existing rows "
+                                     "need a value (edit the expression after 'with'; it may use the table's columns)",
+                                     c.name, t.name);
+    result_.decisions.push_back(std::move(d));
+  }
+
+  const schema& from_;
+  const schema& to_;
+  const hints& hints_;
+  decision_policy policy_;
+  schema_diff result_;
+};
+
+}  // namespace
+
+std::string neutral_value(const column& col) {
+  const auto& type = col.type;
+  if (type.find("INT") != std::string::npos) return "0";
+  if (type.find("CHAR") != std::string::npos || type.find("CLOB") != std::string::npos || type.find("TEXT") != std::string::npos) {
+    return "''";
+  }
+  if (type.find("BLOB") != std::string::npos || type.empty()) return type.empty() ? "''" : "x''";
+  return "0";
+}
+
+schema_diff diff(const schema& from, const schema& to, const hints& given, decision_policy policy) {
+  return differ(from, to, given, policy).run();
+}
+
+hints reversed_renames(const hints& given) {
+  hints reversed;
+  reversed.origin = given.origin;
+  for (const auto& h : given.entries) {
+    if (h.what == hint::kind::rename_table) {
+      reversed.entries.push_back(make_hint(hint::kind::rename_table, h.new_name, {}, h.table));
+    } else if (h.what == hint::kind::rename_column) {
+      reversed.entries.push_back(make_hint(hint::kind::rename_column, h.table, h.new_name, h.column));
+    }
+  }
+  return reversed;
+}
+
+}  // namespace litemig

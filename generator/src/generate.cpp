@@ -1,0 +1,241 @@
+#include "litemig/generate.hpp"
+
+#include "litemig/compare.hpp"
+#include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+#include "litemig/migration.hpp"
+#include "litemig/plan.hpp"
+#include "litemig/render.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace litemig {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Writes beside the target and renames into place, so a crash never leaves half a file.
+void write_file(const fs::path& path, const std::string& text) {
+  const auto temp = fs::path(path.string() + ".tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(temp, ignored);
+      throw failure(exit_code::failure, fmt::format("{}: cannot write", path.string()));
+    }
+  }
+  std::error_code error;
+  fs::rename(temp, path, error);
+  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot write: {}", path.string(), error.message()));
+}
+
+schema load_reference(const fs::path& path) {
+  if (!fs::exists(path)) throw failure(exit_code::failure, fmt::format("{}: reference database not found", path.string()));
+  try {
+    sqlite::database db(path, sqlite::open_mode::read_only);
+    db.validate();
+    auto s = inspect(db);
+    for (const auto& v : s.views) {
+      try {
+        db.prepare(fmt::format("SELECT * FROM {} LIMIT 0", sqlite::quote_identifier(v.name)));
+      } catch (const sqlite::error& e) {
+        throw failure(exit_code::failure,
+                      fmt::format("{}: view \"{}\" does not compile: {}", path.string(), v.name, e.sqlite_message()));
+      }
+    }
+    return s;
+  } catch (const sqlite::error& e) {
+    const auto cause = e.is_not_a_database() ? "not an SQLite database (or a damaged one)" : e.sqlite_message();
+    throw failure(exit_code::failure, fmt::format("{}: cannot read the reference database: {}", path.string(), cause));
+  } catch (const failure&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw failure(exit_code::failure, e.what());
+  }
+}
+
+std::string slug_of(const std::string& text) {
+  std::string slug;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      slug += static_cast<char>(std::tolower(u));
+    } else if (!slug.empty() && slug.back() != '_') {
+      slug += '_';
+    }
+  }
+  while (!slug.empty() && slug.back() == '_') slug.pop_back();
+  if (slug.size() > 40) slug.resize(40);
+  while (!slug.empty() && slug.back() == '_') slug.pop_back();
+  return slug.empty() ? "change" : slug;
+}
+
+std::string describe_first_change(const schema_diff& d) {
+  if (d.changes.empty()) return "change";
+  const auto first = std::visit(
+      overloaded{
+          [](const change::table_created& x) { return "create " + x.to->name; },
+          [](const change::table_dropped& x) { return "drop " + x.from->name; },
+          [](const change::table_renamed& x) { return "rename " + x.from->name + " to " + x.to->name; },
+          [](const change::table_altered& x) { return "alter " + x.to->name; },
+          [](const change::index_created& x) { return "index " + x.to->name; },
+          [](const change::index_dropped& x) { return "drop index " + x.from->name; },
+          [](const change::view_created& x) { return "view " + x.to->name; },
+          [](const change::view_dropped& x) { return "drop view " + x.from->name; },
+          [](const change::trigger_created& x) { return "trigger " + x.to->name; },
+          [](const change::trigger_dropped& x) { return "drop trigger " + x.from->name; },
+          [](const change::virtual_table_created& x) { return "create " + x.to->name; },
+          [](const change::virtual_table_dropped& x) { return "drop " + x.from->name; },
+      },
+      d.changes.front());
+  return d.changes.size() > 1 ? first + " and more" : first;
+}
+
+// Runs the new migration on scratch databases: up must give the reference, down the previous
+// schema. A mismatch is litemig's own bug, reported before anything is written.
+void self_check(const std::string& previous_sql, const schema& previous, const schema& reference, const migration& m) {
+  auto scratch = sqlite::database::in_memory();
+  scratch.execute(previous_sql);
+  const auto run = [&](const migration_part& part, const schema& expected, const char* which) {
+    try {
+      scratch.execute(part.sql);
+    } catch (const sqlite::error& e) {
+      throw failure(exit_code::failure, fmt::format("the generated {} part of {} fails on its own schema: {}", which,
+                                                    m.file_name, e.what()));
+    }
+    const auto differences = compare(expected, inspect(scratch));
+    if (!differences.empty()) {
+      throw failure(exit_code::failure, fmt::format("the generated {} part of {} does not reproduce its schema: {}", which,
+                                                    m.file_name, describe(differences)));
+    }
+  };
+  run(m.up, reference, "up");
+  run(m.down, previous, "down");
+}
+
+std::map<std::string, std::string> directory_files(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  if (!fs::is_directory(dir)) return files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.size() > 5 && std::isdigit(static_cast<unsigned char>(name[0])) && name.ends_with(".sql")) {
+      files.emplace(name, read_file(entry.path()));
+    }
+  }
+  if (fs::is_directory(dir / "snapshots")) {
+    for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
+      if (entry.is_regular_file() && entry.path().extension() == ".sql") {
+        files.emplace("snapshots/" + entry.path().filename().string(), read_file(entry.path()));
+      }
+    }
+  }
+  return files;
+}
+
+}  // namespace
+
+int parse_sqlite_version(const std::string& text) {
+  int major = 0, minor = 0, patch = 0;
+  char dot1 = 0, dot2 = 0;
+  std::istringstream in(text);
+  if (text.find('.') == std::string::npos) {
+    int number = 0;
+    if (in >> number && in.eof() && number >= 3000000) return number;
+  } else if ((in >> major >> dot1 >> minor) && dot1 == '.') {
+    if (!(in >> dot2 >> patch)) patch = 0;
+    if (major == 3) return major * 1000000 + minor * 1000 + patch;
+  }
+  throw failure(exit_code::usage, fmt::format("'{}' is not an SQLite version such as 3.35.0", text));
+}
+
+std::size_t record_sum(const fs::path& dir) {
+  if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
+  const auto files = directory_files(dir);
+  write_file(dir / sum_file_name, render_sum(files));
+  return files.size();
+}
+
+generate_result generate(const generate_options& options) {
+  const auto set = migration_set::from_directory(options.dir);
+  if (set.integrity() == sum_state::mismatch) {
+    throw failure(exit_code::usage, fmt::format("{} (if the edit is deliberate, record it with: litemig hash --dir {})",
+                                                set.integrity_problem(), options.dir.string()));
+  }
+  const auto latest = set.latest_version();
+  std::string previous_sql;
+  if (latest > 0) {
+    const auto snapshot = set.snapshot(latest);
+    if (!snapshot) {
+      throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
+                                                  set.locate(snapshot_file_name(latest)), latest));
+    }
+    previous_sql = *snapshot;
+  }
+  schema previous;
+  try {
+    previous = inspect_sql(previous_sql, set.locate(snapshot_file_name(latest)));
+  } catch (const std::runtime_error& e) {
+    throw failure(exit_code::usage, e.what());
+  }
+  const auto reference = load_reference(options.reference);
+
+  generate_result result;
+  if (compare(reference, previous).empty()) return result;
+
+  const hints given = options.hints_file ? read_hints_file(options.hints_file->string()) : hints{};
+  const auto up_diff = diff(previous, reference, given, decision_policy::ask);
+  if (!up_diff.decisions.empty()) {
+    result.result = generate_result::outcome::decisions_needed;
+    result.decisions = up_diff.decisions;
+    return result;
+  }
+  for (const auto* unused : given.unused()) {
+    result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
+  }
+  const auto reversed = reversed_renames(given);
+  const auto down_diff = diff(reference, previous, reversed, decision_policy::automatic);
+  const plan_settings settings{options.min_sqlite_version};
+  const auto up = make_plan(previous, reference, up_diff, settings);
+  const auto down = make_plan(reference, previous, down_diff, settings);
+
+  const auto version = latest + 1;
+  const auto name = slug_of(options.name ? *options.name : latest == 0 ? "initial" : describe_first_change(up_diff));
+  const auto file_name = fmt::format("{:04}_{}.sql", version, name);
+  const auto text = render_migration_file(version, name, up, down);
+  self_check(previous_sql, previous, reference, parse_migration(file_name, text));
+
+  std::error_code error;
+  fs::create_directories(options.dir / "snapshots", error);
+  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot create: {}", options.dir.string(), error.message()));
+  write_file(options.dir / snapshot_file_name(version), snapshot_sql(reference));
+  write_file(options.dir / file_name, text);
+  record_sum(options.dir);
+  result.result = generate_result::outcome::written;
+  result.migration_file = options.dir / file_name;
+  return result;
+}
+
+}  // namespace litemig
