@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace litemig {
@@ -30,8 +31,16 @@ double similarity(const table& a, const table& b) {
   auto score = static_cast<double>(common) / static_cast<double>(std::max<std::size_t>(1, std::max(a.columns.size(), b.columns.size())));
   const auto x = lower_ascii(a.name);
   const auto y = lower_ascii(b.name);
-  if (x.starts_with(y) || y.starts_with(x)) score += 0.25;
+  if (x.starts_with(y) || y.starts_with(x)) score += 0.5;
   return score;
+}
+
+std::string loose_name(std::string_view name) {
+  std::string loose;
+  for (char c : lower_ascii(name)) {
+    if (c != ' ' && c != '_') loose += c;
+  }
+  return loose;
 }
 
 bool same_definition(const table& a, const table& b) {
@@ -45,11 +54,11 @@ void diff_objects(const std::vector<T>& from, const std::vector<T>& to, std::vec
                   auto created, auto dropped) {
   for (const auto& f : from) {
     const auto found = std::find_if(to.begin(), to.end(), [&](const T& t) { return same_name(t.name, f.name); });
-    if (found == to.end() || !(*found == f) || found->name != f.name) changes.emplace_back(dropped(&f));
+    if (found == to.end() || !(*found == f)) changes.emplace_back(dropped(&f));
   }
   for (const auto& t : to) {
     const auto found = std::find_if(from.begin(), from.end(), [&](const T& f) { return same_name(t.name, f.name); });
-    if (found == from.end() || !(*found == t) || found->name != t.name) changes.emplace_back(created(&t));
+    if (found == from.end() || !(*found == t)) changes.emplace_back(created(&t));
   }
 }
 
@@ -131,6 +140,9 @@ class differ {
       result_.decisions.push_back(std::move(d));
     }
     for (const auto* t : arrived) result_.changes.emplace_back(change::table_created{t});
+    for (const auto& c : result_.changes) {
+      if (const auto* r = std::get_if<change::table_renamed>(&c)) renamed_tables_[lower_ascii(r->from->name)] = r->to->name;
+    }
     for (const auto& [f, t] : pairs) alter_table(*f, *t);
   }
 
@@ -182,12 +194,18 @@ class differ {
       }
       decision d;
       const column* candidate = nullptr;
+      const auto available = [&](const column& c) {
+        return !f.find_column(c.name) && !column_rename_target_taken(f, t, c) && !c.is_generated() &&
+               !suggested_columns_.contains(lower_ascii(t.name) + "." + lower_ascii(c.name));
+      };
+      // First a column whose name differs only in spaces, underscores or case, then one of the same type.
       for (std::size_t i = 0; i < t.columns.size() && !candidate; ++i) {
-        if (!f.find_column(t.columns[i].name) && !column_rename_target_taken(f, t, t.columns[i]) &&
-            t.columns[i].type == old_column.type && !t.columns[i].is_generated()) {
-          candidate = &t.columns[i];
-        }
+        if (available(t.columns[i]) && loose_name(t.columns[i].name) == loose_name(old_column.name)) candidate = &t.columns[i];
       }
+      for (std::size_t i = 0; i < t.columns.size() && !candidate; ++i) {
+        if (available(t.columns[i]) && t.columns[i].type == old_column.type) candidate = &t.columns[i];
+      }
+      if (candidate) suggested_columns_.insert(lower_ascii(t.name) + "." + lower_ascii(candidate->name));
       if (candidate) {
         d.choices.push_back(make_hint(hint::kind::rename_column, t.name, old_column.name, candidate->name));
         d.meaning = fmt::format("column \"{}\" of table \"{}\" disappeared while \"{}\" of the same type appeared: "
@@ -202,7 +220,14 @@ class differ {
       result_.decisions.push_back(std::move(d));
     }
     for (std::size_t i = 0; i < t.columns.size(); ++i) decide_fill(f, t, i, altered);
-    const bool changed = !same_definition(f, t) || renamed_columns ||
+    // Renaming a parent table rewrites the foreign keys that point at it: not a change of F.
+    table renamed_parents = f;
+    for (auto& fk : renamed_parents.foreign_keys) {
+      if (const auto found = renamed_tables_.find(lower_ascii(fk.parent_table)); found != renamed_tables_.end()) {
+        fk.parent_table = lower_ascii(found->second);
+      }
+    }
+    const bool changed = !same_definition(renamed_parents, t) || renamed_columns ||
                          std::any_of(altered.fills.begin(), altered.fills.end(), [](const auto& x) { return x.has_value(); });
     if (changed) result_.changes.emplace_back(std::move(altered));
   }
@@ -246,6 +271,8 @@ class differ {
   const hints& hints_;
   decision_policy policy_;
   schema_diff result_;
+  std::set<std::string> suggested_columns_;
+  std::map<std::string, std::string> renamed_tables_;  // lower-cased old name -> new name
 };
 
 }  // namespace

@@ -159,7 +159,7 @@ class planner {
     const auto& name = a.to->name;
     for (std::size_t i = 0; i < a.to->columns.size(); ++i) {
       const auto* source = a.sources[i];
-      if (source && source->name != a.to->columns[i].name) {
+      if (source && !same_name(source->name, a.to->columns[i].name)) {
         if (version_ < rename_column_since) return false;
         steps.emplace_back(step::rename_column{name, source->name, a.to->columns[i].name});
       }
@@ -181,13 +181,14 @@ class planner {
   }
 
   bool native_result_matches(const change::table_altered& a, const std::vector<plan_step>& steps) const {
+    // All tables take part: renaming a parent rewrites the child's foreign keys.
     auto scratch = sqlite::database::in_memory();
     try {
-      scratch.execute(a.from->sql);
+      for (const auto& t : from_.tables) scratch.execute(t.sql);
       for (const auto& i : from_.indexes) {
         if (same_name(i.table, a.from->name) && !index_dropped(i)) scratch.execute(i.sql);
       }
-      if (a.from->name != a.to->name) scratch.execute(fmt::format("ALTER TABLE {} RENAME TO {}", q(a.from->name), q(a.to->name)));
+      for (const auto& r : renamed_) scratch.execute(fmt::format("ALTER TABLE {} RENAME TO {}", q(r.from->name), q(r.to->name)));
       for (const auto& s : steps) {
         std::visit(overloaded{
                        [&](const step::rename_column& x) {

@@ -53,7 +53,6 @@ void compare_tables(const table& expected, const table& actual, std::vector<sche
   if (expected.foreign_keys != actual.foreign_keys) add("foreign keys differ");
   if (expected.without_rowid != actual.without_rowid) add("WITHOUT ROWID differs");
   if (expected.strict != actual.strict) add("STRICT differs");
-  if (expected.name != actual.name && same_name(expected.name, actual.name)) add("name differs in letter case");
 }
 
 template <typename T, typename Detail>

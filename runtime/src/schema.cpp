@@ -32,13 +32,13 @@ bool operator==(const foreign_key& a, const foreign_key& b) {
 }
 
 bool operator==(const column& a, const column& b) {
-  return a.name == b.name && a.type == b.type && a.not_null == b.not_null && a.default_key == b.default_key &&
+  return same_name(a.name, b.name) && a.type == b.type && a.not_null == b.not_null && a.default_key == b.default_key &&
          a.collation == b.collation && a.checks == b.checks && a.generated_key == b.generated_key &&
          a.generated_stored == b.generated_stored && a.hidden == b.hidden;
 }
 
 bool operator==(const table& a, const table& b) {
-  return a.name == b.name && a.columns == b.columns && a.primary == b.primary && a.uniques == b.uniques &&
+  return same_name(a.name, b.name) && a.columns == b.columns && a.primary == b.primary && a.uniques == b.uniques &&
          a.checks == b.checks && a.foreign_keys == b.foreign_keys && a.without_rowid == b.without_rowid &&
          a.strict == b.strict;
 }

@@ -1,12 +1,69 @@
+// litemig check: does the live schema equal the snapshot of the version the database is at?
 #include "commands.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
+
+#include "litemig/errors.hpp"
+
+#include <fmt/format.h>
 
 #include <iostream>
 
 namespace litemig::cli {
 
-int check_command(const arguments&) {
-  std::cerr << "litemig check: error: not built yet\n";
-  return 1;
+namespace {
+
+std::string kind_name(schema_difference::object_kind kind) {
+  switch (kind) {
+    case schema_difference::object_kind::table: return "table";
+    case schema_difference::object_kind::index: return "index";
+    case schema_difference::object_kind::view: return "view";
+    case schema_difference::object_kind::trigger: return "trigger";
+    case schema_difference::object_kind::virtual_table: return "virtual table";
+  }
+  return {};
+}
+
+}  // namespace
+
+int check_command(const arguments& args) {
+  return run_reporting_errors("check", [&] {
+    command_spec spec;
+    spec.name = "check";
+    spec.usage = "litemig check --db DB --dir MIGRATIONS_DIR [--json]";
+    spec.summary =
+        "Compares DB's schema, by meaning, with the snapshot of the version it is at.\n"
+        "Exit 0 when they are equal; exit 4 and the differences otherwise.";
+    spec.options.add_options()
+        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("json", "print the result as JSON");
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
+    const auto db = values["db"].as<std::string>();
+    const auto version = current(db).version;
+    const auto differences = check(db, migrations);
+    const auto snapshot = migrations.locate(snapshot_file_name(version));
+    if (values.count("json")) {
+      std::string json = fmt::format("{{\"db\": {}, \"version\": {}, \"snapshot\": {}, \"matches\": {}, \"differences\": [",
+                                     json_string(db), version, json_string(snapshot), differences.empty());
+      for (std::size_t i = 0; i < differences.size(); ++i) {
+        const auto& d = differences[i];
+        json += fmt::format("{}\n  {{\"kind\": {}, \"name\": {}, \"description\": {}}}", i == 0 ? "" : ",",
+                            json_string(kind_name(d.kind)), json_string(d.name), json_string(d.description));
+      }
+      std::cout << json << "\n]}\n";
+    } else if (differences.empty()) {
+      std::cout << fmt::format("{}: the schema equals {} (version {})\n", db, snapshot, version);
+    } else {
+      std::cout << describe(differences);
+      std::cerr << fmt::format("litemig check: error: {}: the schema differs from {} (version {}) in {} places\n", db,
+                               snapshot, version, differences.size());
+    }
+    return static_cast<int>(differences.empty() ? exit_code::ok : exit_code::schema_mismatch);
+  });
 }
 
 }  // namespace litemig::cli

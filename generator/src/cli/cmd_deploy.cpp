@@ -1,12 +1,9 @@
 #include "commands.hpp"
 
-#include <iostream>
+#include "litemig/deploy.hpp"
 
 namespace litemig::cli {
 
-int deploy_command(const arguments&) {
-  std::cerr << "litemig deploy: error: not built yet\n";
-  return 1;
-}
+int deploy_command(const arguments& args) { return run_deploy_command("litemig deploy", args); }
 
 }  // namespace litemig::cli

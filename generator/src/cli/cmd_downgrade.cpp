@@ -1,12 +1,51 @@
+// litemig downgrade: revert a database to an earlier migration, one transaction per migration.
 #include "commands.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
+
+#include <fmt/format.h>
 
 #include <iostream>
 
 namespace litemig::cli {
 
-int downgrade_command(const arguments&) {
-  std::cerr << "litemig downgrade: error: not built yet\n";
-  return 1;
+int downgrade_command(const arguments& args) {
+  return run_reporting_errors("downgrade", [&] {
+    command_spec spec;
+    spec.name = "downgrade";
+    spec.usage = "litemig downgrade --db DB --dir MIGRATIONS_DIR --to N";
+    spec.summary =
+        "Runs the down part of each applied migration after N, newest first, after an online\n"
+        "backup. --to 0 reverts every migration.";
+    spec.options.add_options()
+        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("to", po::value<std::int64_t>()->required()->value_name("N"), "the migration to return to (0: before the first)");
+    add_apply_options(spec);
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
+    const auto db = values["db"].as<std::string>();
+    apply_options options = read_apply_options(values);
+    progress_reporter progress(migrations);
+    options.log = [&](const std::string& line) {
+      progress.clear();
+      std::cout << line << std::endl;
+    };
+    progress.attach(options);
+    const auto result = downgrade(db, migrations, values["to"].as<std::int64_t>(), options);
+    progress.clear();
+    if (result.applied.empty()) {
+      std::cout << fmt::format("{}: at version {}, nothing to revert\n", db, result.to_version);
+    } else {
+      std::string reverted;
+      for (auto version : result.applied) reverted += (reverted.empty() ? "" : ", ") + migrations.find(version)->file_name;
+      std::cout << fmt::format("{}: downgraded from {} to {} (reverted {}){}\n", db, result.from_version, result.to_version,
+                               reverted, result.backup ? "; backup " + result.backup->string() : std::string());
+    }
+    return 0;
+  });
 }
 
 }  // namespace litemig::cli

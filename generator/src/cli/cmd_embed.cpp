@@ -1,12 +1,223 @@
+// litemig embed: the build step that turns a migrations directory into a C++ source (defining
+// litemig::embedded::files() and latest_version()) and into the CTest list of verification tests.
 #include "commands.hpp"
+#include "options.hpp"
 
-#include <iostream>
+#include "litemig/errors.hpp"
+#include "litemig/migration.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace litemig::cli {
+namespace {
 
-int embed_command(const arguments&) {
-  std::cerr << "litemig embed: error: not built yet\n";
-  return 1;
+namespace fs = std::filesystem;
+
+struct directory_file {
+  std::string name;  // relative to the migrations directory, '/' separated
+  std::string text;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Rewrites PATH only when its bytes change, so the build system sees no change otherwise.
+void write_if_changed(const fs::path& path, const std::string& text) {
+  std::error_code ignored;
+  if (fs::exists(path, ignored) && read_file(path) == text) return;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw failure(exit_code::failure, fmt::format("{}: cannot write", temporary.string()));
+  }
+  fs::rename(temporary, path);
+}
+
+// Every file the runtime reads from a migrations directory (as migration_set::from_directory
+// does, including extra files the sum lists), in a stable order.
+std::vector<directory_file> collect_files(const fs::path& dir) {
+  static const std::regex snapshot_name(R"(\d+\.sql)");
+  std::map<std::string, std::string> files;
+  if (!fs::is_directory(dir)) return {};
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    const bool migration_file = name.ends_with(".sql") && std::isdigit(static_cast<unsigned char>(name[0]));
+    if (entry.is_regular_file() && (migration_file || name == "litemig.sum")) files.emplace(name, read_file(entry.path()));
+  }
+  if (fs::is_directory(dir / "snapshots")) {
+    for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
+      const auto name = entry.path().filename().string();
+      if (entry.is_regular_file() && std::regex_match(name, snapshot_name)) {
+        files.emplace("snapshots/" + name, read_file(entry.path()));
+      }
+    }
+  }
+  if (const auto sum = files.find("litemig.sum"); sum != files.end()) {
+    std::istringstream lines(sum->second);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto space = line.find(' ');
+      if (space == std::string::npos || line.starts_with("total ")) continue;
+      const auto name = line.substr(space + 1);
+      if (!files.count(name) && name.find("..") == std::string::npos && fs::is_regular_file(dir / name)) {
+        files.emplace(name, read_file(dir / name));
+      }
+    }
+  }
+  std::vector<directory_file> sorted;
+  for (auto& [name, text] : files) sorted.push_back({name, std::move(text)});
+  return sorted;
+}
+
+// A C++ string literal for arbitrary bytes: printable ASCII as is, everything else as
+// three-digit octal escapes (which, unlike \x, never swallow the next character).
+std::string cpp_literal(const std::string& bytes) {
+  std::string out = "\"";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n\"\n    \"";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      out += fmt::format("\\{:03o}", byte);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string embedded_source(const std::vector<directory_file>& files, std::int64_t latest) {
+  std::string out =
+      "// Written by litemig embed from the migrations directory; do not edit.\n"
+      "#include \"litemig/embedded.hpp\"\n\n";
+  if (files.empty()) {
+    out += "namespace litemig::embedded {\n\n"
+           "std::span<const embedded_file> files() { return {}; }\n";
+  } else {
+    out += "#include <array>\n\nnamespace litemig::embedded {\nnamespace {\n\n";
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      out += fmt::format("// {}\nconstexpr char text_{}[] =\n    {};\n\n", files[i].name, i, cpp_literal(files[i].text));
+    }
+    out += fmt::format("constexpr std::array<embedded_file, {}> all_files{{{{\n", files.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      out += fmt::format("    {{\"{}\", {{text_{}, sizeof(text_{}) - 1}}}},\n", files[i].name, i, i);
+    }
+    out += "}};\n\n}  // namespace\n\nstd::span<const embedded_file> files() { return all_files; }\n";
+  }
+  out += fmt::format("std::int64_t latest_version() {{ return {}; }}\n\n}}  // namespace litemig::embedded\n", latest);
+  return out;
+}
+
+// Fixture databases by the version recorded in their header (PRAGMA user_version).
+std::map<std::int64_t, fs::path> fixtures_by_version(const fs::path& dir) {
+  std::map<std::int64_t, fs::path> found;
+  if (dir.empty() || !fs::is_directory(dir)) return found;
+  std::vector<fs::path> candidates;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const auto extension = entry.path().extension().string();
+    if (entry.is_regular_file() && (extension == ".sqlite3" || extension == ".sqlite" || extension == ".db")) {
+      candidates.push_back(entry.path());
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  for (const auto& path : candidates) {
+    sqlite::database db(path, sqlite::open_mode::read_only);
+    const auto version = db.user_version();
+    if (version > 0) found.emplace(version, path);
+  }
+  return found;
+}
+
+std::string bracket(const std::string& text) { return "[==[" + text + "]==]"; }
+
+std::string tests_list(const migration_set& set, const std::string& litemig, const fs::path& dir,
+                       const std::string& reference, const std::map<std::int64_t, fs::path>& fixtures,
+                       const std::string& prefix) {
+  std::string out = "# Written by litemig embed: one verification test per migration, and the reference check.\n";
+  const auto add = [&](const std::string& name, const std::string& arguments) {
+    out += fmt::format("add_test({} {} {})\n", bracket(prefix + name), bracket(litemig), arguments);
+    out += fmt::format("set_tests_properties({} PROPERTIES LABELS \"migrations\")\n", bracket(prefix + name));
+  };
+  for (const auto& m : set.migrations()) {
+    auto arguments = fmt::format("verify --dir {} --version {}", bracket(dir.string()), m.version);
+    if (const auto fixture = fixtures.find(m.version - 1); fixture != fixtures.end()) {
+      arguments += " --fixture " + bracket(fixture->second.string());
+    }
+    add(fmt::format("migration.{:04}", m.version), arguments);
+  }
+  if (!reference.empty()) {
+    add("migration.reference", fmt::format("verify --dir {} --reference {}", bracket(dir.string()), bracket(reference)));
+  }
+  return out;
+}
+
+}  // namespace
+
+int embed_command(const arguments& args) {
+  return run_reporting_errors("embed", [&] {
+    command_spec spec;
+    spec.name = "embed";
+    spec.usage = "litemig embed --dir DIR --output FILE.cpp [--tests FILE.cmake --litemig PATH]";
+    spec.summary =
+        "Writes the C++ source that embeds every migration, snapshot and the sum of DIR into a program,\n"
+        "and the CTest list of verification tests (one per migration, plus one comparing the newest\n"
+        "snapshot with the reference database). Files are rewritten only when their bytes change.";
+    std::string dir, output, tests, litemig, reference, fixtures, prefix;
+    spec.options.add_options()
+        ("dir", po::value(&dir)->required(), "migrations directory")
+        ("output", po::value(&output)->required(), "C++ source to write")
+        ("tests", po::value(&tests), "CTest file of verification tests to write")
+        ("litemig", po::value(&litemig), "path of the litemig executable the tests run")
+        ("reference", po::value(&reference), "reference database the newest snapshot must equal")
+        ("fixtures", po::value(&fixtures), "folder of fixture databases (their user_version is their version)")
+        ("test-prefix", po::value(&prefix), "prefix of the test names");
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+    if (!tests.empty() && litemig.empty()) {
+      throw failure(exit_code::usage, "--tests needs --litemig (see litemig embed --help)");
+    }
+
+    const auto files = collect_files(dir);
+    std::vector<embedded_file> views;
+    for (const auto& f : files) views.push_back({f.name, f.text});
+    const auto set = migration_set::from_embedded(views);
+    if (set.integrity() == sum_state::mismatch) {
+      auto problem = set.integrity_problem();
+      if (problem.starts_with("embedded:")) problem = (fs::path(dir) / problem.substr(9)).string();
+      throw failure(exit_code::checksum_mismatch,
+                    fmt::format("{} (after editing a migration on purpose, run: litemig hash --dir {})", problem, dir));
+    }
+
+    write_if_changed(output, embedded_source(files, set.latest_version()));
+    if (!tests.empty()) {
+      const auto absolute_dir = fs::absolute(dir).lexically_normal();
+      const auto absolute_reference = reference.empty() ? std::string{} : fs::absolute(reference).lexically_normal().string();
+      write_if_changed(tests, tests_list(set, litemig, absolute_dir, absolute_reference, fixtures_by_version(fixtures), prefix));
+    }
+    return 0;
+  });
 }
 
 }  // namespace litemig::cli

@@ -1,12 +1,9 @@
 #include "commands.hpp"
 
-#include <iostream>
+#include "litemig/deploy.hpp"
 
 namespace litemig::cli {
 
-int restore_command(const arguments&) {
-  std::cerr << "litemig restore: error: not built yet\n";
-  return 1;
-}
+int restore_command(const arguments& args) { return run_restore_command("litemig restore", args); }
 
 }  // namespace litemig::cli

@@ -1,12 +1,45 @@
+// litemig stamp: record a version as applied without running any migration.
 #include "commands.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
+
+#include "litemig/errors.hpp"
+
+#include <fmt/format.h>
 
 #include <iostream>
 
 namespace litemig::cli {
 
-int stamp_command(const arguments&) {
-  std::cerr << "litemig stamp: error: not built yet\n";
-  return 1;
+int stamp_command(const arguments& args) {
+  return run_reporting_errors("stamp", [&] {
+    command_spec spec;
+    spec.name = "stamp";
+    spec.usage = "litemig stamp --db DB --dir MIGRATIONS_DIR (--to N | --auto)";
+    spec.summary =
+        "Records migrations 1..N as applied (and PRAGMA user_version = N) without running them.\n"
+        "With --auto, N is the snapshot the database's schema equals by meaning; a schema that\n"
+        "matches no snapshot is refused with the closest snapshot's differences (exit 4).";
+    spec.options.add_options()
+        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("to", po::value<std::int64_t>()->value_name("N"), "the version to record")
+        ("auto", "find the version from the schema");
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+    const bool automatic = values.count("auto") != 0;
+    if (automatic == (values.count("to") != 0)) {
+      throw failure(exit_code::usage, "give exactly one of --to N and --auto (see litemig stamp --help)");
+    }
+
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
+    const auto db = values["db"].as<std::string>();
+    std::optional<std::int64_t> version;
+    if (!automatic) version = values["to"].as<std::int64_t>();
+    const auto stamped = stamp(db, migrations, version);
+    std::cout << fmt::format("{}: stamped as version {}{}\n", db, stamped, automatic ? " (its schema equals that snapshot)" : "");
+    return 0;
+  });
 }
 
 }  // namespace litemig::cli

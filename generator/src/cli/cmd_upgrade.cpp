@@ -1,12 +1,183 @@
+// litemig upgrade: bring one or many databases to a version, concurrently with --jobs.
 #include "commands.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
 
+#include "litemig/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <glob.h>
+
+#include <algorithm>
+#include <atomic>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 namespace litemig::cli {
 
-int upgrade_command(const arguments&) {
-  std::cerr << "litemig upgrade: error: not built yet\n";
-  return 1;
+namespace {
+
+struct database_outcome {
+  std::string db;
+  std::optional<apply_result> result;
+  exit_code code = exit_code::ok;
+  std::string error;
+  std::vector<std::string> log;
+};
+
+bool is_pattern(const std::string& text) { return text.find_first_of("*?[") != std::string::npos; }
+
+// Each --db as given, or the files a glob pattern names (a pattern naming nothing is an error).
+std::vector<database_outcome> expand_databases(const std::vector<std::string>& arguments) {
+  std::vector<database_outcome> outcomes;
+  for (const auto& argument : arguments) {
+    if (!is_pattern(argument)) {
+      outcomes.push_back({argument, std::nullopt, exit_code::ok, {}, {}});
+      continue;
+    }
+    glob_t found{};
+    const int rc = ::glob(argument.c_str(), 0, nullptr, &found);
+    if (rc == 0) {
+      for (std::size_t i = 0; i < found.gl_pathc; ++i) outcomes.push_back({found.gl_pathv[i], std::nullopt, exit_code::ok, {}, {}});
+    } else {
+      outcomes.push_back({argument, std::nullopt, exit_code::failure, fmt::format("{}: the pattern matches no file", argument), {}});
+    }
+    ::globfree(&found);
+  }
+  return outcomes;
+}
+
+std::string migration_names(const migration_set& migrations, const std::vector<std::int64_t>& versions) {
+  std::string names;
+  for (auto version : versions) {
+    const migration* m = migrations.find(version);
+    names += (names.empty() ? "" : ", ") + (m ? m->file_name : std::to_string(version));
+  }
+  return names;
+}
+
+std::string summary_line(const database_outcome& outcome, const migration_set& migrations) {
+  const auto& r = *outcome.result;
+  std::string text = outcome.db + ": ";
+  if (r.adopted_as) text += fmt::format("adopted as {}, ", *r.adopted_as);
+  if (r.applied.empty()) {
+    text += fmt::format("at version {}, nothing to apply", r.to_version);
+  } else {
+    text += fmt::format("upgraded from {} to {} (applied {})", r.from_version, r.to_version,
+                        migration_names(migrations, r.applied));
+  }
+  if (r.backup) text += fmt::format("; backup {}", r.backup->string());
+  return text;
+}
+
+std::string json_report(const std::vector<database_outcome>& outcomes) {
+  std::string json = "{\"databases\": [";
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& o = outcomes[i];
+    json += i == 0 ? "\n  " : ",\n  ";
+    json += fmt::format("{{\"db\": {}, \"ok\": {}, \"exit_code\": {}", json_string(o.db), o.result ? "true" : "false",
+                        static_cast<int>(o.code));
+    if (o.result) {
+      const auto& r = *o.result;
+      std::string applied;
+      for (auto version : r.applied) applied += (applied.empty() ? "" : ", ") + std::to_string(version);
+      json += fmt::format(", \"from\": {}, \"to\": {}, \"applied\": [{}], \"adopted_as\": {}, \"backup\": {}",
+                          r.from_version, r.to_version, applied,
+                          r.adopted_as ? std::to_string(*r.adopted_as) : "null",
+                          json_optional_string(r.backup ? std::optional<std::string>(r.backup->string()) : std::nullopt));
+    } else {
+      json += fmt::format(", \"error\": {}", json_string(o.error));
+    }
+    std::string log;
+    for (const auto& line : o.log) log += (log.empty() ? "" : ", ") + json_string(line);
+    json += fmt::format(", \"log\": [{}]}}", log);
+  }
+  return json + "\n]}\n";
+}
+
+}  // namespace
+
+int upgrade_command(const arguments& args) {
+  return run_reporting_errors("upgrade", [&] {
+    command_spec spec;
+    spec.name = "upgrade";
+    spec.usage = "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N] [--jobs N] [--json]";
+    spec.summary =
+        "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created),\n"
+        "one transaction per migration, after an online backup. --db may repeat and may be a glob\n"
+        "pattern; --jobs migrates that many databases at once. Exit 0 when every database succeeded.";
+    spec.options.add_options()
+        ("db", po::value<std::vector<std::string>>()->required()->value_name("DB"), "database file or glob pattern (repeatable)")
+        ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("to", po::value<std::int64_t>()->value_name("N"), "stop at migration N (default: the newest)")
+        ("jobs", po::value<int>()->default_value(1)->value_name("N"), "databases migrated at the same time")
+        ("json", "print the per-database report as JSON");
+    add_apply_options(spec);
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
+    apply_options base = read_apply_options(values);
+    if (values.count("to")) base.target = values["to"].as<std::int64_t>();
+    const bool json = values.count("json") != 0;
+    const int jobs = values["jobs"].as<int>();
+    if (jobs < 1) throw failure(exit_code::usage, "--jobs must be at least 1");
+
+    auto outcomes = expand_databases(values["db"].as<std::vector<std::string>>());
+    const bool several = outcomes.size() > 1;
+    std::mutex output;
+    progress_reporter progress(migrations);
+
+    auto migrate_one = [&](database_outcome& outcome) {
+      if (outcome.code != exit_code::ok) return;
+      apply_options options = base;
+      options.log = [&](const std::string& line) {
+        outcome.log.push_back(line);
+        if (json) return;
+        const std::lock_guard lock(output);
+        progress.clear();
+        std::cout << (several ? outcome.db + ": " : std::string()) << line << std::endl;
+      };
+      if (!json && !several) progress.attach(options);
+      try {
+        outcome.result = upgrade(outcome.db, migrations, options);
+      } catch (const failure& e) {
+        outcome.code = e.code();
+        outcome.error = e.what();
+      } catch (const std::exception& e) {
+        outcome.code = exit_code::failure;
+        outcome.error = fmt::format("{}: {}", outcome.db, e.what());
+      }
+      progress.clear();
+    };
+
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i = next++; i < outcomes.size(); i = next++) migrate_one(outcomes[i]);
+    };
+    std::vector<std::thread> workers;
+    const auto thread_count = std::min<std::size_t>(static_cast<std::size_t>(jobs), outcomes.size());
+    for (std::size_t i = 1; i < thread_count; ++i) workers.emplace_back(worker);
+    worker();
+    for (auto& w : workers) w.join();
+
+    std::vector<exit_code> failures;
+    for (const auto& o : outcomes) {
+      if (o.code == exit_code::ok) {
+        if (!json) std::cout << summary_line(o, migrations) << "\n";
+      } else {
+        failures.push_back(o.code);
+        std::cerr << "litemig upgrade: error: " << o.error << "\n";
+      }
+    }
+    if (json) std::cout << json_report(outcomes);
+    if (failures.empty()) return 0;
+    // One failure kind gives its own code; mixed failures give the general one.
+    const bool same = std::all_of(failures.begin(), failures.end(), [&](exit_code c) { return c == failures.front(); });
+    return static_cast<int>(same ? failures.front() : exit_code::failure);
+  });
 }
 
 }  // namespace litemig::cli

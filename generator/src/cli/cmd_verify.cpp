@@ -1,12 +1,211 @@
+// litemig verify: the per-migration test. Starts from a database with data at version N-1,
+// applies N with the runtime's applier, checks schema, integrity and data, then reverts it.
 #include "commands.hpp"
+#include "options.hpp"
 
+#include "litemig/applier.hpp"
+#include "litemig/compare.hpp"
+#include "litemig/data_check.hpp"
+#include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+#include "litemig/migration.hpp"
+#include "litemig/sample_data.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
 #include <iostream>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace litemig::cli {
+namespace {
 
-int verify_command(const arguments&) {
-  std::cerr << "litemig verify: error: not built yet\n";
-  return 1;
+namespace fs = std::filesystem;
+
+// A private folder for the database under test, removed however verify ends.
+class scratch_directory {
+ public:
+  scratch_directory() {
+    std::random_device entropy;
+    path_ = fs::temp_directory_path() / fmt::format("litemig-verify-{:08x}{:08x}", entropy(), entropy());
+    fs::create_directories(path_);
+  }
+  scratch_directory(const scratch_directory&) = delete;
+  scratch_directory& operator=(const scratch_directory&) = delete;
+  ~scratch_directory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::size_t row_count(const database_data& data) {
+  std::size_t rows = 0;
+  for (const auto& [name, table] : data) rows += table.rows.size();
+  return rows;
+}
+
+// Schema, integrity_check and foreign_key_check of DB against the snapshot of VERSION.
+void check_database(sqlite::database& db, const migration_set& set, std::int64_t version, const std::string& stage,
+                    std::vector<std::string>& problems) {
+  const auto snapshot = set.snapshot(version);
+  if (!snapshot) {
+    problems.push_back(fmt::format("{}: snapshot {} is missing", stage, snapshot_file_name(version)));
+  } else {
+    const auto differences = compare(inspect_sql(*snapshot, set.locate(snapshot_file_name(version))), inspect(db));
+    for (const auto& d : differences) {
+      auto line = describe({d});
+      line.pop_back();
+      problems.push_back(fmt::format("{}: schema differs from {}: {}", stage, snapshot_file_name(version), line));
+    }
+  }
+  auto integrity = db.prepare("PRAGMA integrity_check");
+  while (integrity.step()) {
+    if (const auto line = integrity.column_text(0); line != "ok") problems.push_back(stage + ": integrity_check: " + line);
+  }
+  auto foreign_keys = db.prepare("PRAGMA foreign_key_check");
+  while (foreign_keys.step()) {
+    problems.push_back(fmt::format("{}: foreign_key_check: a row of \"{}\" references a missing \"{}\" row", stage,
+                                   foreign_keys.column_text(0), foreign_keys.column_text(2)));
+  }
+}
+
+void add_data_problems(const data_comparison& comparison, const std::string& stage, std::vector<std::string>& problems) {
+  for (const auto& p : comparison.problems) problems.push_back(stage + ": " + p);
+}
+
+apply_options quiet_options(std::int64_t target) {
+  apply_options options;
+  options.target = target;
+  options.backup = false;
+  return options;
+}
+
+// The database at version N-1 the migration starts from: a copy of the fixture, or an empty
+// database brought to N-1 by the applier and filled with generated rows.
+void prepare_start(const fs::path& work, const migration_set& set, std::int64_t previous, const std::string& fixture,
+                   int rows, std::uint32_t seed) {
+  if (!fixture.empty()) {
+    sqlite::database source(fixture, sqlite::open_mode::read_only);
+    if (const auto version = source.user_version(); version != previous) {
+      throw failure(exit_code::usage,
+                    fmt::format("{}: fixture is at version {}, migration {:04} needs version {}", fixture, version,
+                                previous + 1, previous));
+    }
+    source.backup_to(work);
+    std::cout << fmt::format("starting from fixture {} (version {})\n", fixture, previous);
+    return;
+  }
+  if (previous > 0) {
+    upgrade(work, set, quiet_options(previous));
+  }
+  sqlite::database db(work, sqlite::open_mode::create);
+  insert_sample_rows(db, inspect(db), rows, seed);
+  std::cout << fmt::format("starting from version {} with generated rows (seed {})\n", previous, seed);
+}
+
+int verify_migration(const std::string& dir, std::int64_t version, const std::string& fixture, int rows,
+                     std::uint32_t seed) {
+  const auto set = migration_set::from_directory(dir);
+  const migration* m = set.find(version);
+  if (!m) throw failure(exit_code::usage, fmt::format("{}: there is no migration {:04}", dir, version));
+  const auto previous = version - 1;
+  const auto file = set.locate(m->file_name);
+
+  scratch_directory scratch;
+  const auto work = scratch.path() / "verify.sqlite3";
+  prepare_start(work, set, previous, fixture, rows, seed);
+
+  std::vector<std::string> problems;
+  database_data before;
+  {
+    sqlite::database db(work);
+    check_database(db, set, previous, "start", problems);
+    before = capture_data(db, inspect(db));
+  }
+  std::cout << fmt::format("{} rows in {} tables at version {}\n", row_count(before), before.size(), previous);
+
+  upgrade(work, set, quiet_options(version));
+  data_comparison up;
+  {
+    sqlite::database db(work);
+    check_database(db, set, version, "up", problems);
+    up = compare_kept_data(before, capture_data(db, inspect(db)));
+    add_data_problems(up, "up", problems);
+  }
+  for (const auto& note : up.notes) std::cout << "up: " << note << "\n";
+
+  downgrade(work, set, previous, quiet_options(previous));
+  {
+    sqlite::database db(work);
+    check_database(db, set, previous, "down", problems);
+    add_data_problems(compare_kept_data(before, capture_data(db, inspect(db)), up.kept), "down", problems);
+  }
+
+  for (const auto& p : problems) std::cerr << file << ": " << p << "\n";
+  if (!problems.empty()) return static_cast<int>(exit_code::failure);
+  std::cout << fmt::format("{}: verified up to {:04} and down to {:04}, every row and kept value intact\n", file,
+                           version, previous);
+  return 0;
+}
+
+// The newest snapshot must equal the reference database, or a build was skipped.
+int verify_reference(const std::string& dir, const std::string& reference) {
+  const auto set = migration_set::from_directory(dir);
+  const auto latest = set.latest_version();
+  const auto snapshot = set.snapshot(latest);
+  if (!snapshot) throw failure(exit_code::usage, fmt::format("{}: snapshot {} is missing", dir, snapshot_file_name(latest)));
+  if (!fs::exists(reference)) throw failure(exit_code::failure, fmt::format("{}: does not exist", reference));
+  const auto differences = compare(inspect_sql(*snapshot, set.locate(snapshot_file_name(latest))), inspect_file(reference));
+  for (const auto& d : differences) {
+    auto line = describe({d});
+    line.pop_back();
+    std::cerr << fmt::format("{}: differs from {} (build to generate the next migration): {}\n", reference,
+                             set.locate(snapshot_file_name(latest)), line);
+  }
+  if (!differences.empty()) return static_cast<int>(exit_code::schema_mismatch);
+  std::cout << fmt::format("{}: equals {}\n", reference, set.locate(snapshot_file_name(latest)));
+  return 0;
+}
+
+}  // namespace
+
+int verify_command(const arguments& args) {
+  return run_reporting_errors("verify", [&] {
+    command_spec spec;
+    spec.name = "verify";
+    spec.usage =
+        "litemig verify --dir DIR --version N [--fixture FILE] [--rows K] [--seed S]\n"
+        "       litemig verify --dir DIR --reference DB";
+    spec.summary =
+        "Tests migration N on a copy of FILE (a database at version N-1) or on a database brought to\n"
+        "N-1 and filled with generated rows: applies N with the runtime's applier, checks the schema\n"
+        "against snapshot N, integrity_check, foreign_key_check and that every row and kept value is\n"
+        "still there; then reverts it and checks snapshot N-1 and the data again. With --reference,\n"
+        "checks instead that the newest snapshot equals the reference database.";
+    std::string dir, fixture, reference;
+    std::int64_t version = 0;
+    int rows = 25;
+    std::uint32_t seed = 1;
+    spec.options.add_options()
+        ("dir", po::value(&dir)->required(), "migrations directory")
+        ("version", po::value(&version), "the migration to verify")
+        ("fixture", po::value(&fixture), "database at version N-1 to start from (never modified)")
+        ("rows", po::value(&rows)->default_value(rows), "generated rows per table when there is no fixture")
+        ("seed", po::value(&seed)->default_value(seed), "seed of the generated rows")
+        ("reference", po::value(&reference), "reference database the newest snapshot must equal");
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+    if (!reference.empty()) return verify_reference(dir, reference);
+    if (version < 1) throw failure(exit_code::usage, "--version N (1 or more) or --reference DB is required");
+    return verify_migration(dir, version, fixture, rows, seed);
+  });
 }
 
 }  // namespace litemig::cli

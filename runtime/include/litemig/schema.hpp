@@ -109,7 +109,8 @@ struct virtual_table {
   friend bool operator==(const virtual_table& a, const virtual_table& b) { return a.key == b.key; }
 };
 
-// Every user object of a database, each list sorted by lower-cased name.
+// Every user object of a database, each list sorted by lower-cased name. Names compare as
+// SQLite compares identifiers: without regard to the letter case of ASCII letters.
 struct schema {
   std::vector<table> tables;
   std::vector<index> indexes;

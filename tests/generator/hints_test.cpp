@@ -1,0 +1,53 @@
+#include "litemig/errors.hpp"
+#include "litemig/hints.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace litemig;
+
+TEST(Hints, ParsesEveryFormWithCommentsAndQuotedNames) {
+  const auto h = parse_hints(
+      "# decisions for 0004\n"
+      "rename table tunes to tune\n"
+      "rename column tune.\"old name\" to \"we\"\"ird\"   # keep values\n"
+      "\n"
+      "drop table legacy\n"
+      "drop column \"a b\".c\n"
+      "fill tune.mode with coalesce(key, 'D') || '#'\n",
+      "hints.txt");
+  ASSERT_EQ(h.entries.size(), 5u);
+  EXPECT_EQ(h.entries[0].what, hint::kind::rename_table);
+  EXPECT_EQ(h.entries[0].new_name, "tune");
+  EXPECT_EQ(h.entries[1].column, "old name");
+  EXPECT_EQ(h.entries[1].new_name, "we\"ird");
+  EXPECT_EQ(h.entries[1].line, 3);
+  EXPECT_EQ(h.entries[3].table, "a b");
+  EXPECT_EQ(h.entries[4].expression, "coalesce(key, 'D') || '#'");
+  EXPECT_TRUE(h.allows_drop_table("LEGACY"));
+  EXPECT_NE(h.find_column_rename("TUNE", "Old Name"), nullptr);
+}
+
+TEST(Hints, TextRoundTrips) {
+  const auto h = parse_hints("rename column \"a b\".\"c\"\"d\" to e\nfill t.x with 0\n", "h");
+  for (const auto& entry : h.entries) {
+    const auto again = parse_hints(entry.text(), "again");
+    ASSERT_EQ(again.entries.size(), 1u);
+    EXPECT_EQ(again.entries[0].table, entry.table);
+    EXPECT_EQ(again.entries[0].column, entry.column);
+    EXPECT_EQ(again.entries[0].new_name, entry.new_name);
+    EXPECT_EQ(again.entries[0].expression, entry.expression);
+  }
+}
+
+TEST(Hints, MalformedLineNamesFileAndLine) {
+  for (const auto* text : {"rename table a\n", "drop column t\n", "fill t.c with\n", "explode t\n", "rename column t.\"x to y\n",
+                           "drop table a b\n"}) {
+    try {
+      parse_hints(std::string("# ok\n") + text, "my-hints.txt");
+      FAIL() << "accepted: " << text;
+    } catch (const failure& e) {
+      EXPECT_EQ(e.code(), exit_code::usage);
+      EXPECT_NE(std::string(e.what()).find("my-hints.txt:2:"), std::string::npos) << e.what();
+    }
+  }
+}
