@@ -70,6 +70,7 @@ TEST(Corpus, RealFixtureUpgradesWithoutLosingARow) {
 
   const auto db_path = h.dir() / "fixture.sqlite3";
   fs::copy_file(fixture, db_path);
+  fs::permissions(db_path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
   const auto set = migration_set::from_directory(h.migrations());
   apply_options options;
   options.backup = false;

@@ -7,7 +7,7 @@
 #include "litemig/inspect.hpp"
 #include "litemig/migration.hpp"
 #include "litemig/sample_data.hpp"
-#include "litemig/sql_tokens.hpp"
+#include "litemig/diff.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -23,24 +25,73 @@ namespace litemig::testing {
 
 namespace {
 
-// The plain table renames of a migration part (not the rename that ends a rebuild).
-std::vector<std::pair<std::string, std::string>> table_renames(const std::string& sql) {
-  std::vector<std::pair<std::string, std::string>> renames;
-  const auto tokens = tokenize(sql);
-  for (std::size_t i = 0; i + 5 < tokens.size(); ++i) {
-    if (tokens[i].is_word("alter") && tokens[i + 1].is_word("table") && tokens[i + 3].is_word("rename") &&
-        tokens[i + 4].is_word("to") && !lower_ascii(tokens[i + 2].value).starts_with("litemig_new_")) {
-      renames.emplace_back(tokens[i + 2].value, tokens[i + 5].value);
+// Where each kept value of the earlier schema lives in the later one, as the migration's own
+// diff (with the hints it was generated with) says: old table -> new table, old column -> new.
+struct value_map {
+  std::map<std::string, std::string> tables;                          // lower old name -> new name
+  std::map<std::string, std::map<std::string, std::string>> columns;  // lower old table -> lower old column -> new
+};
+
+value_map map_values(const schema& before, const schema& after, const std::string& hints_text) {
+  value_map map;
+  const auto given = parse_hints(hints_text, "hints");
+  const auto changes = diff(before, after, given, decision_policy::ask);
+  std::set<std::string> handled;
+  for (const auto& c : changes.changes) {
+    if (const auto* altered = std::get_if<change::table_altered>(&c)) {
+      const auto key = lower_ascii(altered->from->name);
+      map.tables[key] = altered->to->name;
+      for (std::size_t i = 0; i < altered->to->columns.size(); ++i) {
+        if (const auto* source = altered->sources[i]) map.columns[key][lower_ascii(source->name)] = altered->to->columns[i].name;
+      }
+      handled.insert(key);
     }
   }
-  return renames;
+  for (const auto& c : changes.changes) {
+    if (const auto* renamed = std::get_if<change::table_renamed>(&c)) {
+      const auto key = lower_ascii(renamed->from->name);
+      if (handled.insert(key).second) {
+        map.tables[key] = renamed->to->name;
+        for (const auto& col : renamed->from->columns) map.columns[key][lower_ascii(col.name)] = col.name;
+      }
+    }
+  }
+  for (const auto& t : before.tables) {
+    const auto key = lower_ascii(t.name);
+    if (handled.contains(key) || !after.find_table(t.name)) continue;
+    map.tables[key] = t.name;
+    for (const auto& col : t.columns) map.columns[key][lower_ascii(col.name)] = col.name;
+  }
+  return map;
 }
 
-bool table_renames_to(const std::string& sql, const std::string& from, const std::string& to) {
-  for (const auto& [a, b] : table_renames(sql)) {
-    if (same_name(a, from) && same_name(b, to)) return true;
+// BEFORE's kept values under their new names, and the columns to compare on each side.
+struct expectation {
+  database_data renamed;
+  kept_columns new_names;
+  kept_columns old_names;
+};
+
+expectation expect_kept(const database_data& before, const value_map& map) {
+  expectation e;
+  for (const auto& [key, data] : before) {
+    const auto table = map.tables.find(key);
+    if (table == map.tables.end()) continue;
+    table_data moved{table->second, {}, std::vector<std::vector<std::optional<std::string>>>(data.rows.size())};
+    auto& new_names = e.new_names[lower_ascii(table->second)];
+    auto& old_names = e.old_names[key];
+    for (std::size_t i = 0; i < data.columns.size(); ++i) {
+      const auto& columns = map.columns.at(key);
+      const auto found = columns.find(lower_ascii(data.columns[i]));
+      if (found == columns.end()) continue;
+      moved.columns.push_back(found->second);
+      new_names.push_back(found->second);
+      old_names.push_back(data.columns[i]);
+      for (std::size_t r = 0; r < data.rows.size(); ++r) moved.rows[r].push_back(data.rows[r][i]);
+    }
+    e.renamed[lower_ascii(table->second)] = std::move(moved);
   }
-  return false;
+  return e;
 }
 
 }  // namespace
@@ -76,6 +127,7 @@ generate_result migration_harness::generate(const std::string& hints_text, const
   options.reference = reference();
   options.dir = migrations();
   if (!name.empty()) options.name = name;
+  last_hints_ = hints_text;
   if (!hints_text.empty()) {
     std::ofstream(dir_ / "hints.txt") << hints_text;
     options.hints_file = dir_ / "hints.txt";
@@ -112,6 +164,7 @@ std::vector<std::string> migration_harness::verify_step(std::int64_t version, in
   try {
     options.target = version - 1;
     upgrade(db_path, set, options);
+    const auto values = map_values(before_schema, after_schema, last_hints_);
     database_data before;
     {
       sqlite::database db(db_path);
@@ -122,13 +175,15 @@ std::vector<std::string> migration_harness::verify_step(std::int64_t version, in
       fs::remove(expected_path);
       db.backup_to(expected_path);
       sqlite::database expected(expected_path);
-      for (const auto& t : after_schema.tables) {
-        const auto* old_table = before_schema.find_table(t.name);
-        for (const auto& c : t.columns) {
-          const auto* old_column = old_table ? old_table->find_column(c.name) : nullptr;
-          if (old_column && c.not_null && !old_column->not_null && c.default_sql) {
-            expected.execute(fmt::format("UPDATE {0} SET {1} = {2} WHERE {1} IS NULL", sqlite::quote_identifier(t.name),
-                                         sqlite::quote_identifier(c.name), *c.default_sql));
+      for (const auto& [table_key, columns] : values.columns) {
+        const auto* old_table = before_schema.find_table(table_key);
+        const auto* new_table = after_schema.find_table(values.tables.at(table_key));
+        for (const auto& [old_key, new_name] : columns) {
+          const auto* old_column = old_table->find_column(old_key);
+          const auto* c = new_table->find_column(new_name);
+          if (c->not_null && !old_column->not_null && c->default_sql) {
+            expected.execute(fmt::format("UPDATE {0} SET {1} = {2} WHERE {1} IS NULL", sqlite::quote_identifier(old_table->name),
+                                         sqlite::quote_identifier(old_column->name), *c->default_sql));
           }
         }
       }
@@ -144,32 +199,15 @@ std::vector<std::string> migration_harness::verify_step(std::int64_t version, in
       if (read_text(db_path) != bytes_before) problems.push_back("a refused migration changed the database");
       return problems;
     }
-    kept_columns kept;
+    const auto expected = expect_kept(before, values);
     {
       sqlite::database db(db_path);
       const auto differences = compare(after_schema, inspect(db));
-      // Tables the migration renames are compared under their new names.
-      auto renamed_before = before;
-      for (const auto& [from, to] : table_renames(set.find(version)->up.sql)) {
-        const auto found = renamed_before.find(lower_ascii(from));
-        if (found == renamed_before.end()) continue;
-        auto data = std::move(found->second);
-        renamed_before.erase(found);
-        data.name = to;
-        renamed_before[lower_ascii(to)] = std::move(data);
-      }
       if (!differences.empty()) problems.push_back("up: schema differs: " + describe(differences));
       if (db.query_text("PRAGMA integrity_check") != "ok") problems.push_back("up: integrity_check failed");
       if (db.query_int("SELECT count(*) FROM pragma_foreign_key_check") != 0) problems.push_back("up: foreign keys violated");
-      const auto comparison = compare_kept_data(renamed_before, capture_data(db, after_schema));
+      const auto comparison = compare_kept_data(expected.renamed, capture_data(db, after_schema), expected.new_names);
       for (const auto& p : comparison.problems) problems.push_back("up: " + p);
-      for (const auto& [table_key, columns] : comparison.kept) {
-        const auto& new_name = renamed_before.at(table_key).name;
-        const auto original = std::find_if(before.begin(), before.end(), [&](const auto& entry) {
-          return entry.first == table_key || table_renames_to(set.find(version)->up.sql, entry.second.name, new_name);
-        });
-        if (original != before.end()) kept[original->first] = columns;
-      }
     }
     downgrade(db_path, set, version - 1, options);
     {
@@ -177,7 +215,7 @@ std::vector<std::string> migration_harness::verify_step(std::int64_t version, in
       const auto differences = compare(before_schema, inspect(db));
       if (!differences.empty()) problems.push_back("down: schema differs: " + describe(differences));
       if (db.query_text("PRAGMA integrity_check") != "ok") problems.push_back("down: integrity_check failed");
-      const auto comparison = compare_kept_data(before, capture_data(db, before_schema), kept);
+      const auto comparison = compare_kept_data(before, capture_data(db, before_schema), expected.old_names);
       for (const auto& p : comparison.problems) problems.push_back("down: " + p);
     }
   } catch (const std::exception& e) {

@@ -39,6 +39,7 @@ class migration_harness {
 
  private:
   std::filesystem::path dir_;
+  std::string last_hints_;  // the hints of the newest migration, to know where values went
 };
 
 std::string read_text(const std::filesystem::path& path);

@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <functional>
+#include <utility>
 #include <string>
 
 namespace litemig::cli {
@@ -13,6 +14,9 @@ namespace litemig::cli {
 namespace po = boost::program_options;
 
 struct command_spec {
+  command_spec(std::string command_name, std::string command_usage, std::string command_summary)
+      : name(std::move(command_name)), usage(std::move(command_usage)), summary(std::move(command_summary)) {}
+
   std::string name;     // "upgrade"
   std::string usage;    // "litemig upgrade --db DB --dir DIR [--to N]"
   std::string summary;  // one paragraph for --help
