@@ -152,10 +152,15 @@ void database::backup_to(const std::filesystem::path& destination) {
   database target(destination, open_mode::create);
   sqlite3_backup* backup = sqlite3_backup_init(target.db_, "main", db_, "main");
   if (backup == nullptr) target.fail(sqlite3_errcode(target.db_));
+  // A writer holding the source may make a step busy: retry for up to 30 seconds, not forever.
   int rc = SQLITE_OK;
+  int busy_retries = 0;
   do {
     rc = sqlite3_backup_step(backup, -1);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(10);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      if (++busy_retries > 3000) break;
+      sqlite3_sleep(10);
+    }
   } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(backup);
   if (rc != SQLITE_DONE) throw error(rc, sqlite3_errstr(rc), {}, target.path_);

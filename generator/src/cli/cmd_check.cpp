@@ -28,12 +28,9 @@ std::string kind_name(schema_difference::object_kind kind) {
 
 int check_command(const arguments& args) {
   return run_reporting_errors("check", [&] {
-    command_spec spec;
-    spec.name = "check";
-    spec.usage = "litemig check --db DB --dir MIGRATIONS_DIR [--json]";
-    spec.summary =
-        "Compares DB's schema, by meaning, with the snapshot of the version it is at.\n"
-        "Exit 0 when they are equal; exit 4 and the differences otherwise.";
+    command_spec spec{"check", "litemig check --db DB --dir MIGRATIONS_DIR [--json]",
+                      "Compares DB's schema, by meaning, with the snapshot of the version it is at.\n"
+                      "Exit 0 when they are equal; exit 4 and the differences otherwise."};
     spec.options.add_options()
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")

@@ -11,12 +11,9 @@ namespace litemig::cli {
 
 int current_command(const arguments& args) {
   return run_reporting_errors("current", [&] {
-    command_spec spec;
-    spec.name = "current";
-    spec.usage = "litemig current --db DB [--json]";
-    spec.summary =
-        "Prints the number of the last migration applied to DB (PRAGMA user_version) and, when\n"
-        "litemig recorded it, its name and when it was applied. Opens the file read-only.";
+    command_spec spec{"current", "litemig current --db DB [--json]",
+                      "Prints the number of the last migration applied to DB (PRAGMA user_version) and, when\n"
+                      "litemig recorded it, its name and when it was applied. Opens the file read-only."};
     spec.options.add_options()
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("json", "print the result as JSON");

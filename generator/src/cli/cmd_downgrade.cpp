@@ -11,12 +11,9 @@ namespace litemig::cli {
 
 int downgrade_command(const arguments& args) {
   return run_reporting_errors("downgrade", [&] {
-    command_spec spec;
-    spec.name = "downgrade";
-    spec.usage = "litemig downgrade --db DB --dir MIGRATIONS_DIR --to N";
-    spec.summary =
-        "Runs the down part of each applied migration after N, newest first, after an online\n"
-        "backup. --to 0 reverts every migration.";
+    command_spec spec{"downgrade", "litemig downgrade --db DB --dir MIGRATIONS_DIR --to N",
+                      "Runs the down part of each applied migration after N, newest first, after an online\n"
+                      "backup. --to 0 reverts every migration."};
     spec.options.add_options()
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")

@@ -177,13 +177,11 @@ std::string tests_list(const migration_set& set, const std::string& litemig, con
 
 int embed_command(const arguments& args) {
   return run_reporting_errors("embed", [&] {
-    command_spec spec;
-    spec.name = "embed";
-    spec.usage = "litemig embed --dir DIR --output FILE.cpp [--tests FILE.cmake --litemig PATH]";
-    spec.summary =
+    command_spec spec{
+        "embed", "litemig embed --dir DIR --output FILE.cpp [--tests FILE.cmake --litemig PATH]",
         "Writes the C++ source that embeds every migration, snapshot and the sum of DIR into a program,\n"
         "and the CTest list of verification tests (one per migration, plus one comparing the newest\n"
-        "snapshot with the reference database). Files are rewritten only when their bytes change.";
+        "snapshot with the reference database). Files are rewritten only when their bytes change."};
     std::string dir, output, tests, litemig, reference, fixtures, prefix;
     spec.options.add_options()
         ("dir", po::value(&dir)->required(), "migrations directory")

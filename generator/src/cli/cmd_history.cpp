@@ -34,12 +34,9 @@ std::string sum_name(sum_state state) {
 
 int history_command(const arguments& args) {
   return run_reporting_errors("history", [&] {
-    command_spec spec;
-    spec.name = "history";
-    spec.usage = "litemig history --dir MIGRATIONS_DIR [--db DB] [--json]";
-    spec.summary =
-        "Lists the migrations of MIGRATIONS_DIR. With --db, also which are applied to DB, when,\n"
-        "and whether each applied file still has the checksum recorded when it was applied.";
+    command_spec spec{"history", "litemig history --dir MIGRATIONS_DIR [--db DB] [--json]",
+                      "Lists the migrations of MIGRATIONS_DIR. With --db, also which are applied to DB, when,\n"
+                      "and whether each applied file still has the checksum recorded when it was applied."};
     spec.options.add_options()
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("db", po::value<std::string>()->value_name("DB"), "the database file")
@@ -57,9 +54,11 @@ int history_command(const arguments& args) {
                                      json_string(sum_name(migrations.integrity())));
       for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& e = entries[i];
+        const auto checksum = e.checksum.empty() ? std::nullopt : std::optional(e.checksum);
         json += fmt::format("{}\n  {{\"version\": {}, \"name\": {}, \"status\": {}, \"applied_at\": {}, \"checksum\": {}}}",
-                            i == 0 ? "" : ",", e.version, json_string(e.name), json_string(db ? state_name(e.status) : "known"),
-                            json_optional_string(e.applied_at), json_optional_string(e.checksum.empty() ? std::nullopt : std::optional(e.checksum)));
+                            i == 0 ? "" : ",", e.version, json_string(e.name),
+                            json_string(db ? state_name(e.status) : "known"), json_optional_string(e.applied_at),
+                            json_optional_string(checksum));
       }
       std::cout << json << "\n]}\n";
       return 0;

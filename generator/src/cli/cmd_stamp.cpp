@@ -13,13 +13,10 @@ namespace litemig::cli {
 
 int stamp_command(const arguments& args) {
   return run_reporting_errors("stamp", [&] {
-    command_spec spec;
-    spec.name = "stamp";
-    spec.usage = "litemig stamp --db DB --dir MIGRATIONS_DIR (--to N | --auto)";
-    spec.summary =
-        "Records migrations 1..N as applied (and PRAGMA user_version = N) without running them.\n"
-        "With --auto, N is the snapshot the database's schema equals by meaning; a schema that\n"
-        "matches no snapshot is refused with the closest snapshot's differences (exit 4).";
+    command_spec spec{"stamp", "litemig stamp --db DB --dir MIGRATIONS_DIR (--to N | --auto)",
+                      "Records migrations 1..N as applied (and PRAGMA user_version = N) without running them.\n"
+                      "With --auto, N is the snapshot the database's schema equals by meaning; a schema that\n"
+                      "matches no snapshot is refused with the closest snapshot's differences (exit 4)."};
     spec.options.add_options()
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
@@ -37,7 +34,8 @@ int stamp_command(const arguments& args) {
     std::optional<std::int64_t> version;
     if (!automatic) version = values["to"].as<std::int64_t>();
     const auto stamped = stamp(db, migrations, version);
-    std::cout << fmt::format("{}: stamped as version {}{}\n", db, stamped, automatic ? " (its schema equals that snapshot)" : "");
+    const auto reason = automatic ? " (its schema equals that snapshot)" : "";
+    std::cout << fmt::format("{}: stamped as version {}{}\n", db, stamped, reason);
     return 0;
   });
 }

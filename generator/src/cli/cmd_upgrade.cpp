@@ -40,9 +40,12 @@ std::vector<database_outcome> expand_databases(const std::vector<std::string>& a
     glob_t found{};
     const int rc = ::glob(argument.c_str(), 0, nullptr, &found);
     if (rc == 0) {
-      for (std::size_t i = 0; i < found.gl_pathc; ++i) outcomes.push_back({found.gl_pathv[i], std::nullopt, exit_code::ok, {}, {}});
+      for (std::size_t i = 0; i < found.gl_pathc; ++i) {
+        outcomes.push_back({found.gl_pathv[i], std::nullopt, exit_code::ok, {}, {}});
+      }
     } else {
-      outcomes.push_back({argument, std::nullopt, exit_code::failure, fmt::format("{}: the pattern matches no file", argument), {}});
+      const auto problem = fmt::format("{}: the pattern matches no file", argument);
+      outcomes.push_back({argument, std::nullopt, exit_code::failure, problem, {}});
     }
     ::globfree(&found);
   }
@@ -101,15 +104,13 @@ std::string json_report(const std::vector<database_outcome>& outcomes) {
 
 int upgrade_command(const arguments& args) {
   return run_reporting_errors("upgrade", [&] {
-    command_spec spec;
-    spec.name = "upgrade";
-    spec.usage = "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N] [--jobs N] [--json]";
-    spec.summary =
-        "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created),\n"
-        "one transaction per migration, after an online backup. --db may repeat and may be a glob\n"
-        "pattern; --jobs migrates that many databases at once. Exit 0 when every database succeeded.";
+    command_spec spec{"upgrade", "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N] [--jobs N] [--json]",
+                      "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created),\n"
+                      "one transaction per migration, after an online backup. --db may repeat and may be a glob\n"
+                      "pattern; --jobs migrates that many databases at once. Exit 0 when every database succeeded."};
     spec.options.add_options()
-        ("db", po::value<std::vector<std::string>>()->required()->value_name("DB"), "database file or glob pattern (repeatable)")
+        ("db", po::value<std::vector<std::string>>()->required()->value_name("DB"),
+         "database file or glob pattern (repeatable)")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::int64_t>()->value_name("N"), "stop at migration N (default: the newest)")
         ("jobs", po::value<int>()->default_value(1)->value_name("N"), "databases migrated at the same time")

@@ -42,6 +42,11 @@ bool is_current(const std::filesystem::path& db, std::int64_t latest);
 // Throws litemig::failure (see errors.hpp) with a one-line message; the database is unchanged
 // by a failing migration.
 apply_result upgrade(const std::filesystem::path& db, const migration_set& migrations, const apply_options& options);
+
+// An application's launch: only the header is read when DB is at LATEST (returns nullopt);
+// otherwise LOAD supplies the migrations (e.g. from the embedded files) and DB is upgraded.
+std::optional<apply_result> upgrade_if_needed(const std::filesystem::path& db, std::int64_t latest,
+                                              const std::function<migration_set()>& load, const apply_options& options);
 apply_result downgrade(const std::filesystem::path& db, const migration_set& migrations, std::int64_t target,
                        const apply_options& options);
 
@@ -50,6 +55,8 @@ struct database_status {
   bool has_bookkeeping = false;      // litemig_history exists
   bool has_alembic_version = false;
   bool empty = true;                 // no user objects
+  std::optional<std::string> name;        // the history row of VERSION, when recorded
+  std::optional<std::string> applied_at;
 };
 database_status current(const std::filesystem::path& db);
 

@@ -22,6 +22,8 @@ namespace litemig {
 struct migration_part {
   std::string sql;
   std::vector<std::string> foreign_key_check_tables;  // from -- litemig:foreign-key-check
+  // A directive naming no table declares that the part cannot break a foreign key.
+  bool foreign_key_check_declared = false;
 };
 
 struct migration {

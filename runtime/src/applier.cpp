@@ -1,0 +1,342 @@
+// Upgrade and downgrade: one locked transaction per migration, so that a crash at any moment
+// leaves the database at a migration boundary and concurrent launches migrate exactly once.
+#include "applier_internal.hpp"
+
+#include "litemig/inspect.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include <unistd.h>
+
+namespace litemig {
+
+namespace fs = std::filesystem;
+using namespace detail;
+
+namespace {
+
+enum class direction { up, down };
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : "; ") + item;
+  return text;
+}
+
+bool holds_no_data(const schema_difference& difference) {
+  return difference.kind == schema_difference::object_kind::view ||
+         difference.kind == schema_difference::object_kind::trigger;
+}
+
+class migrator {
+ public:
+  migrator(sqlite::database& db, const fs::path& path, const migration_set& migrations, const apply_options& options,
+           direction way, std::int64_t target, bool created)
+      : db_(db), path_(path), migrations_(migrations), options_(options), way_(way), target_(target),
+        created_(created), snapshots_(migrations) {}
+
+  apply_result run() {
+    while (step()) {
+    }
+    return result_;
+  }
+
+ private:
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  std::string where() const { return path_.string(); }
+
+  bool pending(std::int64_t version) const { return way_ == direction::up ? version < target_ : version > target_; }
+
+  // One write transaction: the first also validates and adopts; each applies at most one migration.
+  bool step() {
+    foreign_keys_off foreign_keys(db_);
+    std::optional<sqlite::transaction> transaction;
+    try {
+      transaction.emplace(db_, sqlite::transaction_kind::immediate);
+    } catch (const sqlite::error& e) {
+      if (!e.is_busy()) throw sqlite_failure(e, where());
+      throw failure(exit_code::busy, fmt::format("{}: still locked by another connection after {} ms; nothing was changed",
+                                                 where(), options_.busy_timeout.count()));
+    }
+    std::int64_t version = db_.user_version();
+    if (!started_) {
+      result_.from_version = version;
+      result_.to_version = version;
+      started_ = true;
+    }
+    refuse_future(db_, migrations_, version);
+    if (!validated_) {
+      const bool adopting = !has_object(db_, history_table) && has_user_objects(db_);
+      if (adopting || pending(version)) protect_before_change(version);
+      const bool changed = validate_under_lock(version, adopting);
+      validated_ = true;
+      version = db_.user_version();
+      result_.to_version = version;
+      if (!pending(version)) {
+        if (changed) transaction->commit();
+        return false;
+      }
+    } else if (!pending(version)) {
+      return false;
+    }
+    const std::int64_t next = way_ == direction::up ? version + 1 : version - 1;
+    const migration& m = *migrations_.find(way_ == direction::up ? next : version);
+    apply(m, version, next);
+    transaction->commit();
+    result_.applied.push_back(m.version);
+    result_.to_version = next;
+    return true;
+  }
+
+  // Health check and backup, before the first change and under the write lock.
+  void protect_before_change(std::int64_t version) {
+    auto check = db_.prepare("PRAGMA quick_check");
+    if (check.step() && check.column_text(0) != "ok") {
+      throw failure(exit_code::failure,
+                    fmt::format("{}: the database is damaged ({}); nothing was changed", where(), check.column_text(0)));
+    }
+    if (!options_.backup || created_) return;
+    result_.backup = write_backup(path_, options_.backup_dir, version, target_, options_.busy_timeout);
+    log(fmt::format("backup written to {}", result_.backup->string()));
+  }
+
+  // Adoption, checksums and drift; true when it changed the database.
+  bool validate_under_lock(std::int64_t version, bool adopting) {
+    if (adopting) {
+      adopt();
+      return true;
+    }
+    if (way_ == direction::up && version > target_) {
+      throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, past the requested {}; use downgrade",
+                                                  where(), version, target_));
+    }
+    if (way_ == direction::down && version < target_) {
+      throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, before the requested {}; use upgrade",
+                                                  where(), version, target_));
+    }
+    verify_checksums(db_, migrations_, version, options_.allow_checksum_mismatch, options_.log);
+    if (!pending(version)) return false;
+    return repair_drift(version);
+  }
+
+  void adopt() {
+    const bool alembic = has_object(db_, "alembic_version");
+    const auto match = match_snapshots(inspect(db_), migrations_, snapshots_);
+    if (match.matches.empty()) {
+      throw failure(exit_code::schema_mismatch,
+                    fmt::format("{}: no litemig bookkeeping{} and the schema matches no snapshot; closest is {}: {}",
+                                where(), alembic ? " (an alembic_version table)" : "",
+                                migrations_.locate(snapshot_file_name(match.closest)),
+                                one_line(match.closest_differences)));
+    }
+    const std::int64_t version = match.matches.back();
+    record_stamp(db_, migrations_, version);
+    result_.adopted_as = version;
+    log(fmt::format("adopted as {} (its schema equals {})", version, migrations_.locate(snapshot_file_name(version))));
+  }
+
+  // Tables changed outside migrations are refused; views and triggers hold no data and are recreated.
+  bool repair_drift(std::int64_t version) {
+    const schema& expected = snapshots_.at(version);
+    const auto differences = compare(expected, inspect(db_));
+    if (differences.empty()) return false;
+    std::vector<schema_difference> refused;
+    std::copy_if(differences.begin(), differences.end(), std::back_inserter(refused),
+                 [](const schema_difference& d) { return !holds_no_data(d); });
+    if (!refused.empty()) {
+      throw failure(exit_code::schema_mismatch,
+                    fmt::format("{}: the schema was changed outside migrations (compared with {}): {}", where(),
+                                migrations_.locate(snapshot_file_name(version)), one_line(refused)));
+    }
+    std::set<std::string> views;
+    std::set<std::string> triggers;
+    for (const auto& d : differences) {
+      (d.kind == schema_difference::object_kind::view ? views : triggers).insert(lower_ascii(d.name));
+    }
+    // Dropping a view drops its INSTEAD OF triggers, which then come back from the snapshot too.
+    for (const auto& t : expected.triggers) {
+      if (views.contains(lower_ascii(t.table))) triggers.insert(lower_ascii(t.name));
+    }
+    for (const auto& name : triggers) db_.execute("DROP TRIGGER IF EXISTS " + sqlite::quote_identifier(name));
+    for (const auto& name : views) db_.execute("DROP VIEW IF EXISTS " + sqlite::quote_identifier(name));
+    for (const auto& v : expected.views) {
+      if (views.contains(lower_ascii(v.name))) db_.execute(v.sql);
+    }
+    for (const auto& t : expected.triggers) {
+      if (triggers.contains(lower_ascii(t.name))) db_.execute(t.sql);
+    }
+    log(fmt::format("recreated drifted views and triggers from {}: {}", migrations_.locate(snapshot_file_name(version)),
+                    one_line(differences)));
+    return true;
+  }
+
+  void apply(const migration& m, std::int64_t from, std::int64_t to) {
+    const migration_part& part = way_ == direction::up ? m.up : m.down;
+    const std::string context = fmt::format("{}: {}", where(), m.file_name);
+    log(fmt::format("{} {} ({} -> {})", way_ == direction::up ? "applying" : "reverting", m.file_name, from, to));
+
+    const schema& after = snapshots_.at(to);
+    const auto report = preflight(db_, snapshots_.at(from), after);
+    for (const auto& note : report.notes) log(fmt::format("{}: {}", m.file_name, note));
+    // A directive naming no table: the generator proved the part cannot break a foreign key.
+    const bool check_keys = !part.foreign_key_check_declared || !part.foreign_key_check_tables.empty();
+    const auto violations_before =
+        check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
+
+    if (options_.progress) {
+      db_.set_progress_handler(100000, [this, version = m.version] {
+        options_.progress(version);
+        return false;
+      });
+    }
+    try {
+      db_.execute(part.sql);
+      db_.clear_progress_handler();
+    } catch (const sqlite::error& e) {
+      db_.clear_progress_handler();
+      if (!report.refusals.empty()) {
+        throw failure(exit_code::preflight, fmt::format("{}: pre-flight refused the data: {} (SQLite: {}); nothing was changed",
+                                                        context, joined(report.refusals), e.sqlite_message()));
+      }
+      throw sqlite_failure(e, context);
+    }
+
+    std::vector<std::string> new_violations;
+    const auto violations_after =
+        check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
+    for (const auto& [pair, count] : violations_after) {
+      const auto before = violations_before.find(pair);
+      const std::int64_t added = count - (before == violations_before.end() ? 0 : before->second);
+      if (added > 0) new_violations.push_back(fmt::format("{}: {} rows without a parent", pair, added));
+    }
+    if (!new_violations.empty()) {
+      const auto details = report.refusals.empty() ? joined(new_violations) : joined(report.refusals);
+      throw failure(exit_code::preflight,
+                    fmt::format("{}: foreign key check failed: {}; nothing was changed", context, details));
+    }
+
+    const auto differences = compare(after, inspect(db_));
+    if (!differences.empty()) {
+      throw failure(exit_code::schema_mismatch,
+                    fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,
+                                migrations_.locate(snapshot_file_name(to)), one_line(differences)));
+    }
+    if (way_ == direction::up) {
+      create_history_table(db_);
+      record_applied(db_, m);
+    } else {
+      record_reverted(db_, m.version);
+    }
+  }
+
+  sqlite::database& db_;
+  const fs::path& path_;
+  const migration_set& migrations_;
+  const apply_options& options_;
+  direction way_;
+  std::int64_t target_;
+  bool created_;
+  snapshot_cache snapshots_;
+  apply_result result_;
+  bool started_ = false;
+  bool validated_ = false;
+};
+
+// A file without write permission is refused before any lock, even for a user (root) whom the
+// system would let write it: its owner made it read-only on purpose.
+void refuse_read_only(const fs::path& path, bool existed) {
+  if (!existed) return;
+  std::error_code error;
+  const auto permissions = fs::status(path, error).permissions();
+  const auto write_bits = fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write;
+  if (!error && ::access(path.c_str(), W_OK) == 0 && (permissions & write_bits) != fs::perms::none) return;
+  throw failure(exit_code::failure,
+                fmt::format("{}: the file is read-only, so pending migrations cannot be applied; nothing was changed",
+                            path.string()));
+}
+
+apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
+                     const apply_options& options, direction way) {
+  if (target < 0 || target > migrations.latest_version()) {
+    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
+                                                path.string(), target, migrations.origin(), migrations.latest_version()));
+  }
+  std::error_code error;
+  const bool existed = fs::exists(path, error);
+  if (!existed && (way == direction::down || !options.create_if_missing)) {
+    throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+  }
+  try {
+    auto db = open_database(path, existed ? sqlite::open_mode::read_write : sqlite::open_mode::create,
+                            options.busy_timeout);
+    try {
+      // Nothing to do: the version plus the checksum comparison, no lock and no schema comparison.
+      const auto version = db.user_version();
+      refuse_future(db, migrations, version);
+      if (version == target && has_object(db, history_table)) {
+        verify_checksums(db, migrations, version, options.allow_checksum_mismatch, options.log);
+        return apply_result{version, version, {}, std::nullopt, std::nullopt};
+      }
+      refuse_read_only(path, existed);
+      return migrator(db, path, migrations, options, way, target, !existed).run();
+    } catch (const sqlite::error& e) {
+      throw sqlite_failure(e, path.string());
+    }
+  } catch (...) {
+    // A file this call created and never committed to is removed: the database is as it was.
+    if (!existed && fs::file_size(path, error) == 0 && !error) fs::remove(path, error);
+    throw;
+  }
+}
+
+}  // namespace
+
+bool is_current(const fs::path& db, std::int64_t latest) {
+  std::array<unsigned char, 100> header{};
+  {
+    std::ifstream in(db, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(header.data()), header.size())) return false;
+  }
+  if (std::memcmp(header.data(), "SQLite format 3", 16) != 0) return false;
+  const bool wal = header[18] == 2 || header[19] == 2;
+  auto journal = db;
+  journal += "-journal";
+  std::error_code error;
+  if (!wal && !fs::exists(journal, error)) {
+    const std::int64_t version = (std::int64_t{header[60]} << 24) | (std::int64_t{header[61]} << 16) |
+                                 (std::int64_t{header[62]} << 8) | std::int64_t{header[63]};
+    return version == latest;
+  }
+  // In WAL mode, or with a journal that may need rolling back, only SQLite knows the committed value.
+  try {
+    sqlite::database connection(db, sqlite::open_mode::read_only);
+    return connection.user_version() == latest;
+  } catch (const sqlite::error&) {
+    return false;
+  }
+}
+
+apply_result upgrade(const fs::path& db, const migration_set& migrations, const apply_options& options) {
+  return migrate(db, migrations, options.target.value_or(migrations.latest_version()), options, direction::up);
+}
+
+apply_result downgrade(const fs::path& db, const migration_set& migrations, std::int64_t target,
+                       const apply_options& options) {
+  return migrate(db, migrations, target, options, direction::down);
+}
+
+std::optional<apply_result> upgrade_if_needed(const fs::path& db, std::int64_t latest,
+                                              const std::function<migration_set()>& load, const apply_options& options) {
+  if (is_current(db, latest)) return std::nullopt;
+  return upgrade(db, load(), options);
+}
+
+}  // namespace litemig

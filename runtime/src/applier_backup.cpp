@@ -1,0 +1,72 @@
+// The online backup written before a database changes version.
+#include "applier_internal.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <system_error>
+
+namespace litemig::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string compact_utc_time() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &parts);
+  return text;
+}
+
+// "<stem>.<time>.v<from>-v<to><ext>", with a counter when two backups land in the same second.
+fs::path free_backup_name(const fs::path& folder, const fs::path& db_path, std::int64_t from, std::int64_t to) {
+  const auto extension = db_path.has_extension() ? db_path.extension().string() : std::string(".sqlite3");
+  const auto base = fmt::format("{}.{}.v{}-v{}", db_path.stem().string(), compact_utc_time(), from, to);
+  fs::path candidate = folder / (base + extension);
+  for (int counter = 2; fs::exists(candidate); ++counter) {
+    candidate = folder / fmt::format("{}-{}{}", base, counter, extension);
+  }
+  return candidate;
+}
+
+}  // namespace
+
+fs::path write_backup(const fs::path& db_path, const std::optional<fs::path>& backup_dir, std::int64_t from,
+                      std::int64_t to, std::chrono::milliseconds busy_timeout) {
+  const fs::path folder = backup_dir ? *backup_dir : fs::absolute(db_path).parent_path();
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) {
+    throw failure(exit_code::failure,
+                  fmt::format("{}: cannot create the backup folder: {}", folder.string(), error.message()));
+  }
+  const auto destination = free_backup_name(folder, db_path, from, to);
+  // Written under a temporary name first, so a crash never leaves a half backup that looks whole.
+  auto partial = destination;
+  partial += ".partial";
+  try {
+    // A second connection reads while DB holds the write lock: the copy is the state the
+    // migrations start from, and no other writer can slip in between.
+    sqlite::database reader(db_path, sqlite::open_mode::read_only);
+    reader.set_busy_timeout(busy_timeout);
+    reader.backup_to(partial);
+  } catch (const sqlite::error& e) {
+    fs::remove(partial, error);
+    throw failure(exit_code::failure,
+                  fmt::format("{}: backup to {} failed: {}", db_path.string(), destination.string(), e.sqlite_message()));
+  }
+  fs::permissions(partial, fs::status(db_path).permissions(), fs::perm_options::replace, error);
+  if (!error) fs::rename(partial, destination, error);
+  if (error) {
+    const auto cause = error.message();
+    fs::remove(partial, error);
+    throw failure(exit_code::failure,
+                  fmt::format("{}: cannot finish the backup {}: {}", db_path.string(), destination.string(), cause));
+  }
+  return destination;
+}
+
+}  // namespace litemig::detail

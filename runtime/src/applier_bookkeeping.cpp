@@ -1,0 +1,150 @@
+// litemig's own records in a database: the litemig_history table and PRAGMA user_version.
+#include "applier_internal.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace litemig::detail {
+
+failure sqlite_failure(const sqlite::error& error, std::string_view where) {
+  std::string message = fmt::format("{}: {}", where, error.sqlite_message());
+  if (!error.sql().empty()) {
+    std::string statement = error.sql().substr(0, 120);
+    for (char& c : statement) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    message += fmt::format(" (in: {}{})", statement, error.sql().size() > 120 ? "..." : "");
+  }
+  if (error.is_busy()) {
+    return failure(exit_code::busy, fmt::format("{}: the database stayed locked by another connection", where));
+  }
+  return failure(exit_code::failure, message);
+}
+
+sqlite::database open_database(const std::filesystem::path& path, sqlite::open_mode mode,
+                               std::chrono::milliseconds busy_timeout) {
+  try {
+    sqlite::database db(path, mode);
+    db.set_busy_timeout(busy_timeout);
+    db.validate();
+    return db;
+  } catch (const sqlite::error& e) {
+    if (e.is_not_a_database()) {
+      throw failure(exit_code::failure,
+                    fmt::format("{}: not a usable SQLite database ({})", path.string(), e.sqlite_message()));
+    }
+    throw sqlite_failure(e, path.string());
+  }
+}
+
+void refuse_future(sqlite::database& db, const migration_set& migrations, std::int64_t version) {
+  if (version <= migrations.latest_version()) return;
+  throw failure(exit_code::future_version,
+                fmt::format("{}: the database is at version {}, newer than every known migration (newest {} in {}); "
+                            "left untouched",
+                            db.path(), version, migrations.latest_version(), migrations.origin()));
+}
+
+bool has_object(sqlite::database& db, std::string_view name) {
+  auto query = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = ?1");
+  query.bind(1, name);
+  return query.step();
+}
+
+bool has_user_objects(sqlite::database& db) {
+  return db.query_int(
+             "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+             "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' AND name <> 'alembic_version'")
+             .value_or(0) > 0;
+}
+
+std::vector<recorded_migration> read_history(sqlite::database& db) {
+  std::vector<recorded_migration> rows;
+  if (!has_object(db, history_table)) return rows;
+  auto query = db.prepare(
+      fmt::format("SELECT version, name, checksum, applied_at FROM {} ORDER BY version", history_table));
+  while (query.step()) {
+    rows.push_back({query.column_int(0), query.column_text(1), query.column_text(2), query.column_text(3)});
+  }
+  return rows;
+}
+
+void create_history_table(sqlite::database& db) {
+  db.execute(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {}(version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+      "applied_at TEXT NOT NULL)",
+      history_table));
+}
+
+void record_applied(sqlite::database& db, const migration& applied) {
+  auto insert = db.prepare(fmt::format(
+      "INSERT OR REPLACE INTO {}(version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)", history_table));
+  insert.bind(1, applied.version).bind(2, applied.name).bind(3, applied.checksum).bind(4, utc_timestamp());
+  insert.step();
+  db.set_user_version(applied.version);
+}
+
+void record_reverted(sqlite::database& db, std::int64_t version) {
+  auto remove = db.prepare(fmt::format("DELETE FROM {} WHERE version = ?1", history_table));
+  remove.bind(1, version);
+  remove.step();
+  db.set_user_version(version - 1);
+}
+
+void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version) {
+  create_history_table(db);
+  auto remove = db.prepare(fmt::format("DELETE FROM {} WHERE version > ?1", history_table));
+  remove.bind(1, version);
+  remove.step();
+  auto insert = db.prepare(fmt::format(
+      "INSERT OR IGNORE INTO {}(version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)", history_table));
+  const auto now = utc_timestamp();
+  for (const auto& m : migrations.migrations()) {
+    if (m.version > version) break;
+    insert.bind(1, m.version).bind(2, m.name).bind(3, m.checksum).bind(4, now);
+    insert.step();
+    insert.reset();
+  }
+  db.set_user_version(version);
+}
+
+void verify_checksums(sqlite::database& db, const migration_set& migrations, std::int64_t version,
+                      bool allow_mismatch, const std::function<void(const std::string&)>& log) {
+  for (const auto& row : read_history(db)) {
+    if (row.version > version) continue;
+    const migration* file = migrations.find(row.version);
+    if (file == nullptr || file->checksum == row.checksum) continue;
+    const auto message =
+        fmt::format("{}: checksum mismatch: the file changed after it was applied to {} on {} (recorded {}, now {})",
+                    migrations.locate(file->file_name), db.path(), row.applied_at, row.checksum.substr(0, 12),
+                    file->checksum.substr(0, 12));
+    if (!allow_mismatch) throw failure(exit_code::checksum_mismatch, message);
+    if (log) log(message + "; allowed");
+  }
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+foreign_keys_off::foreign_keys_off(sqlite::database& db)
+    : db_(db), was_on_(db.query_int("PRAGMA foreign_keys").value_or(0) != 0) {
+  if (was_on_) db_.execute("PRAGMA foreign_keys = OFF");
+}
+
+foreign_keys_off::~foreign_keys_off() {
+  if (!was_on_) return;
+  try {
+    db_.execute("PRAGMA foreign_keys = ON");
+  } catch (const sqlite::error&) {
+    // The connection is closing after a failure; the setting dies with it.
+  }
+}
+
+}  // namespace litemig::detail

@@ -1,0 +1,113 @@
+// Pieces of the applier shared by its source files (not installed).
+#pragma once
+
+#include "litemig/applier.hpp"
+#include "litemig/compare.hpp"
+#include "litemig/errors.hpp"
+#include "litemig/migration.hpp"
+#include "litemig/schema.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace litemig::detail {
+
+// A SQLite failure as litemig's one-line failure about WHERE: busy -> exit 7, the rest -> exit 1.
+failure sqlite_failure(const sqlite::error& error, std::string_view where);
+
+// Refuses (exit 5) a database whose VERSION is newer than every known migration.
+void refuse_future(sqlite::database& db, const migration_set& migrations, std::int64_t version);
+
+// ---- bookkeeping (applier_bookkeeping.cpp)
+
+// Opens PATH with a busy timeout and makes SQLite read its header and schema, so that a file
+// that is not a database fails here, with one line naming it.
+sqlite::database open_database(const std::filesystem::path& path, sqlite::open_mode mode,
+                               std::chrono::milliseconds busy_timeout);
+
+struct recorded_migration {
+  std::int64_t version = 0;
+  std::string name;
+  std::string checksum;
+  std::string applied_at;
+};
+
+bool has_object(sqlite::database& db, std::string_view name);
+// Whether the database holds tables, views, ... other than SQLite's and litemig's own.
+bool has_user_objects(sqlite::database& db);
+std::vector<recorded_migration> read_history(sqlite::database& db);
+void create_history_table(sqlite::database& db);
+void record_applied(sqlite::database& db, const migration& applied);
+void record_reverted(sqlite::database& db, std::int64_t version);
+// Makes the history say exactly 1..VERSION are applied and sets user_version.
+void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version);
+// Refuses (exit 6) when a recorded migration up to VERSION differs from its file.
+void verify_checksums(sqlite::database& db, const migration_set& migrations, std::int64_t version,
+                      bool allow_mismatch, const std::function<void(const std::string&)>& log);
+// "2025-01-28T12:00:00Z"
+std::string utc_timestamp();
+
+// Foreign keys off for the life of the guard (set outside any transaction), previous value restored.
+class foreign_keys_off {
+ public:
+  explicit foreign_keys_off(sqlite::database& db);
+  foreign_keys_off(const foreign_keys_off&) = delete;
+  foreign_keys_off& operator=(const foreign_keys_off&) = delete;
+  ~foreign_keys_off();
+
+ private:
+  sqlite::database& db_;
+  bool was_on_;
+};
+
+// ---- snapshots
+
+// Schemas of a migration set's snapshots, loaded once each.
+class snapshot_cache {
+ public:
+  explicit snapshot_cache(const migration_set& migrations) : migrations_(migrations) {}
+  // Throws failure(exit_code::usage) when the snapshot is missing or does not load.
+  const schema& at(std::int64_t version);
+
+ private:
+  const migration_set& migrations_;
+  std::map<std::int64_t, schema> schemas_;
+};
+
+struct snapshot_match {
+  std::vector<std::int64_t> matches;  // every version whose snapshot equals the schema
+  std::int64_t closest = 0;           // otherwise, the snapshot with the fewest differences
+  std::vector<schema_difference> closest_differences;
+};
+// The differences as one line: "table \"t\": column \"x\" is missing; view \"v\": ...".
+std::string one_line(const std::vector<schema_difference>& differences);
+
+snapshot_match match_snapshots(const schema& live, const migration_set& migrations, snapshot_cache& snapshots);
+
+// ---- backup (applier_backup.cpp)
+
+// Online backup of DB_PATH (whose write lock the caller holds), named after the time and both versions.
+std::filesystem::path write_backup(const std::filesystem::path& db_path,
+                                   const std::optional<std::filesystem::path>& backup_dir, std::int64_t from,
+                                   std::int64_t to, std::chrono::milliseconds busy_timeout);
+
+// ---- pre-flight (applier_preflight.cpp)
+
+struct preflight_report {
+  std::vector<std::string> refusals;  // data the new schema's constraints reject
+  std::vector<std::string> notes;     // values the new schema drops
+};
+// What the data of DB (at schema BEFORE) means for a migration to schema AFTER.
+preflight_report preflight(sqlite::database& db, const schema& before, const schema& after);
+
+// Foreign key violations per "child -> parent" pair, for TABLES (all tables when empty).
+std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables);
+
+}  // namespace litemig::detail

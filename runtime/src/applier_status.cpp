@@ -1,0 +1,119 @@
+// Questions about a database's migrations (current, history, check) and stamping a version.
+#include "applier_internal.hpp"
+
+#include "litemig/inspect.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace litemig {
+
+namespace fs = std::filesystem;
+using namespace detail;
+
+namespace {
+
+constexpr std::chrono::milliseconds default_busy_timeout{30000};
+
+sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+  return open_database(path, mode, default_busy_timeout);
+}
+
+template <typename Body>
+auto reporting_sqlite_errors(const fs::path& path, Body body) {
+  try {
+    return body();
+  } catch (const sqlite::error& e) {
+    throw sqlite_failure(e, path.string());
+  }
+}
+
+}  // namespace
+
+database_status current(const fs::path& path) {
+  auto db = open_existing(path, sqlite::open_mode::read_only);
+  return reporting_sqlite_errors(path, [&] {
+    database_status status;
+    status.version = db.user_version();
+    status.has_bookkeeping = has_object(db, history_table);
+    status.has_alembic_version = has_object(db, "alembic_version");
+    status.empty = !has_user_objects(db);
+    for (const auto& row : read_history(db)) {
+      if (row.version != status.version) continue;
+      status.name = row.name;
+      status.applied_at = row.applied_at;
+    }
+    return status;
+  });
+}
+
+std::vector<history_entry> history(const migration_set& migrations, const std::optional<fs::path>& path) {
+  std::vector<history_entry> entries;
+  for (const auto& m : migrations.migrations()) {
+    entries.push_back({m.version, m.name, {}, std::nullopt, history_entry::state::pending});
+  }
+  if (!path) return entries;
+  auto db = open_existing(*path, sqlite::open_mode::read_only);
+  const auto rows = reporting_sqlite_errors(*path, [&] { return read_history(db); });
+  for (const auto& row : rows) {
+    const auto found =
+        std::find_if(entries.begin(), entries.end(), [&](const history_entry& e) { return e.version == row.version; });
+    if (found == entries.end()) {
+      entries.push_back({row.version, row.name, row.checksum, row.applied_at, history_entry::state::unknown_file});
+      continue;
+    }
+    found->checksum = row.checksum;
+    found->applied_at = row.applied_at;
+    found->status = row.checksum == migrations.find(row.version)->checksum ? history_entry::state::applied
+                                                                          : history_entry::state::checksum_mismatch;
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const history_entry& a, const history_entry& b) { return a.version < b.version; });
+  return entries;
+}
+
+std::vector<schema_difference> check(const fs::path& path, const migration_set& migrations) {
+  auto db = open_existing(path, sqlite::open_mode::read_only);
+  return reporting_sqlite_errors(path, [&] {
+    const auto version = db.user_version();
+    refuse_future(db, migrations, version);
+    snapshot_cache snapshots(migrations);
+    return compare(snapshots.at(version), inspect(db));
+  });
+}
+
+std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> version) {
+  if (version && (*version < 0 || *version > migrations.latest_version())) {
+    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
+                                                path.string(), *version, migrations.origin(), migrations.latest_version()));
+  }
+  auto db = open_existing(path, sqlite::open_mode::read_write);
+  return reporting_sqlite_errors(path, [&] {
+    std::optional<sqlite::transaction> transaction;
+    try {
+      transaction.emplace(db, sqlite::transaction_kind::immediate);
+    } catch (const sqlite::error& e) {
+      throw sqlite_failure(e, path.string());
+    }
+    std::int64_t chosen = version.value_or(0);
+    if (!version && has_user_objects(db)) {
+      snapshot_cache snapshots(migrations);
+      const auto match = match_snapshots(inspect(db), migrations, snapshots);
+      if (match.matches.empty()) {
+        throw failure(exit_code::schema_mismatch,
+                      fmt::format("{}: the schema matches no snapshot; closest is {}: {}", path.string(),
+                                  migrations.locate(snapshot_file_name(match.closest)),
+                                  one_line(match.closest_differences)));
+      }
+      chosen = match.matches.back();
+    }
+    record_stamp(db, migrations, chosen);
+    transaction->commit();
+    return chosen;
+  });
+}
+
+}  // namespace litemig

@@ -1,0 +1,317 @@
+#include "litemig/deploy.hpp"
+
+#include "deploy_checks.hpp"
+#include "transfer.hpp"
+
+#include "litemig/applier.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace litemig {
+
+namespace {
+
+constexpr int step_count = 6;
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", file.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A fresh file name in FOLDER: NAME, or NAME with _2, _3, ... before the extension when taken.
+fs::path unused_name(const fs::path& folder, const std::string& stem, const std::string& extension) {
+  fs::path candidate = folder / (stem + extension);
+  for (int n = 2; fs::exists(candidate); ++n) candidate = folder / fmt::format("{}_{}{}", stem, n, extension);
+  return candidate;
+}
+
+// One deploy run: the six steps over a local working copy of the source.
+class deployment {
+ public:
+  deployment(const migration_set& migrations, const deploy_options& options)
+      : migrations_(migrations),
+        options_(options),
+        source_(transfer::open_endpoint(transfer::location::parse(options.source), options.tools)),
+        stamp_(deploy_checks::file_timestamp()) {
+    result_.source = source_->describe();
+    result_.dry_run = options.dry_run;
+    prefix_ = options.backup_prefix.empty() ? transfer::file_stem(source_->path()) : options.backup_prefix;
+    const fs::path work_dir = options.dry_run ? scratch_.path() : options.work_dir.value_or(options.backup_dir);
+    working_copy_ = options.dry_run ? work_dir / "deploy.sqlite3"
+                                    : unused_name(work_dir, fmt::format("{}_{}_migrated", prefix_, stamp_), ".sqlite3");
+  }
+
+  deploy_result run() {
+    check_request();
+    try {
+      fetch();
+      back_up();
+      apply_fixups();
+      migrate();
+      verify();
+      upload();
+    } catch (const failure& e) {
+      throw step_failed(e.code(), e.what());
+    } catch (const sqlite::error& e) {
+      throw step_failed(e.is_busy() ? exit_code::busy : exit_code::failure, e.what());
+    } catch (const std::exception& e) {
+      throw step_failed(exit_code::failure, e.what());
+    }
+    return result_;
+  }
+
+ private:
+  void check_request() const {
+    if (migrations_.migrations().empty()) {
+      throw failure(exit_code::usage, fmt::format("{}: no migrations found", migrations_.origin()));
+    }
+    if (options_.target && (*options_.target < 0 || *options_.target > migrations_.latest_version())) {
+      throw failure(exit_code::usage, fmt::format("--to {}: no such migration (the newest is {})", *options_.target,
+                                                  migrations_.latest_version()));
+    }
+  }
+
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(fmt::format("[{}] {}", deploy_checks::log_timestamp(), line));
+  }
+
+  void begin(int number, std::string name, const std::string& what) {
+    step_number_ = number;
+    step_name_ = std::move(name);
+    log(fmt::format("step {}/{} {}: {}", number, step_count, step_name_, what));
+  }
+
+  deploy_failure step_failed(exit_code code, const std::string& cause) {
+    if (!options_.dry_run && !keep_working_copy_) {
+      std::error_code ignored;
+      fs::remove(working_copy_, ignored);
+    }
+    std::string backups;
+    if (result_.local_backup) backups += fmt::format("local backup {}", result_.local_backup->string());
+    if (result_.remote_backup) backups += fmt::format("{}remote backup {}", backups.empty() ? "" : ", ", *result_.remote_backup);
+    if (backups.empty()) backups = "no backup was made yet";
+    const std::string message =
+        fmt::format("step {} ({}) failed: {}; {} is unchanged; {}", step_number_, step_name_, cause,
+                    source_->describe(), backups);
+    log(message);
+    return deploy_failure(code, message, step_name_);
+  }
+
+  void fetch() {
+    begin(1, "fetch", fmt::format("{} -> {}", source_->describe(), working_copy_.string()));
+    if (source_->has_journal()) {
+      throw failure(exit_code::failure, fmt::format("{}: a -wal or -journal file is next to the database, so a copy "
+                                                    "would miss changes: stop the program using it",
+                                                    source_->describe()));
+    }
+    fs::create_directories(working_copy_.parent_path());
+    source_->fetch(working_copy_);
+    fetched_sha256_ = transfer::file_sha256(working_copy_);
+    if (source_->sha256() != fetched_sha256_) {
+      throw failure(exit_code::failure, fmt::format("{}: the database changed while it was fetched", source_->describe()));
+    }
+    deploy_checks::check_database(working_copy_, source_->describe());
+    const auto status = current(working_copy_);
+    needs_adoption_ = !status.has_bookkeeping && !status.empty;
+    result_.from_version = status.version;
+    if (!needs_adoption_) {
+      log(fmt::format("  integrity ok; version {}{}", status.version, status.empty ? " (empty database)" : ""));
+      return;
+    }
+    // Adoption writes bookkeeping: find the version on a scratch copy so the backups stay pristine.
+    const fs::path probe = scratch_.path() / "adopt.sqlite3";
+    transfer::copy_local_file(working_copy_, probe);
+    try {
+      result_.from_version = stamp(probe, migrations_, std::nullopt);
+      log(fmt::format("  integrity ok; no bookkeeping, schema matches version {} (adopted by fingerprint)",
+                      result_.from_version));
+    } catch (const failure& e) {
+      // The message names the scratch copy; the user knows the database by its source.
+      std::string cause = e.what();
+      if (const auto at = cause.find(probe.string()); at != std::string::npos) {
+        cause.replace(at, probe.string().size(), source_->describe());
+      }
+      if (!options_.fixups_dir) throw failure(e.code(), cause);
+      log(fmt::format("  integrity ok; no bookkeeping and no snapshot matches before the fixups ({}); "
+                      "adopting after them",
+                      cause));
+    }
+  }
+
+  void back_up() {
+    const fs::path local_backup = unused_name(options_.backup_dir, fmt::format("{}_{}", prefix_, stamp_), ".sqlite3");
+    const std::string remote_name = fmt::format("backup_{}_{}.sqlite3", transfer::file_stem(source_->path()), stamp_);
+    begin(2, "backup", local_backup.string() + (source_->is_remote() ? " and " + remote_name + " next to the source" : ""));
+    if (options_.dry_run) {
+      log("  dry run: no backup written");
+      return;
+    }
+    fs::create_directories(options_.backup_dir);
+    transfer::copy_local_file(working_copy_, local_backup);
+    result_.local_backup = local_backup;
+    if (transfer::file_sha256(local_backup) != fetched_sha256_) {
+      throw failure(exit_code::failure, fmt::format("{}: the backup differs from the fetched copy", local_backup.string()));
+    }
+    deploy_checks::check_database(local_backup);
+    log(fmt::format("  local backup {} reopened: integrity ok", local_backup.string()));
+    if (source_->is_remote()) {
+      result_.remote_backup = source_->copy_beside(remote_name, fetched_sha256_);
+      log(fmt::format("  remote backup {}: same SHA-256 as the checked copy", *result_.remote_backup));
+    }
+  }
+
+  void apply_fixups() {
+    if (!options_.fixups_dir) {
+      begin(3, "fixups", "none (no --fixups folder)");
+      return;
+    }
+    const fs::path& folder = *options_.fixups_dir;
+    begin(3, "fixups", folder.string());
+    if (!fs::is_directory(folder)) throw failure(exit_code::usage, fmt::format("{}: no such folder", folder.string()));
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    sqlite::database db(working_copy_);
+    for (const auto& file : files) {
+      const std::string sql = read_text(file);
+      const std::string name = file.filename().string();
+      try {
+        sqlite::transaction fixup(db, sqlite::transaction_kind::immediate);
+        db.execute(sql);
+        fixup.commit();
+      } catch (const sqlite::error& e) {
+        throw failure(exit_code::failure, fmt::format("fixup {}: {}", file.string(), e.sqlite_message()));
+      }
+      result_.fixups_applied.push_back(name);
+      if (options_.dry_run) result_.planned_fixups.push_back({name, sql});
+      log(fmt::format("  applied {}", name));
+    }
+    if (files.empty()) log("  the folder holds no .sql files");
+  }
+
+  void migrate() {
+    const std::int64_t target = options_.target.value_or(migrations_.latest_version());
+    begin(4, "migrate", fmt::format("to version {}", target));
+    if (needs_adoption_) {
+      result_.from_version = stamp(working_copy_, migrations_, std::nullopt);
+      result_.adopted_as = result_.from_version;
+      log(fmt::format("  adopted as version {} by fingerprint", result_.from_version));
+    }
+    if (result_.from_version > target) {
+      throw failure(result_.from_version > migrations_.latest_version() ? exit_code::future_version : exit_code::usage,
+                    fmt::format("the database is at version {}, newer than the target {}; deploy only upgrades",
+                                result_.from_version, target));
+    }
+    rows_before_ = deploy_checks::row_counts(working_copy_);
+    if (options_.dry_run) {
+      for (const auto& m : migrations_.migrations()) {
+        if (m.version > result_.from_version && m.version <= target) {
+          result_.planned_migrations.push_back({m.file_name, m.up.sql});
+          log(fmt::format("  would apply {}", m.file_name));
+        }
+      }
+      if (result_.planned_migrations.empty()) log("  nothing pending");
+      result_.to_version = target;
+      return;
+    }
+    apply_options apply;
+    apply.target = target;
+    apply.backup = false;  // step 2 made verified backups of the untouched copy
+    apply.create_if_missing = false;
+    apply.log = [this](const std::string& line) { log("  " + line); };
+    const auto applied = upgrade(working_copy_, migrations_, apply);
+    result_.migrations_applied = applied.applied;
+    result_.to_version = applied.to_version;
+    if (applied.applied.empty()) log("  nothing pending");
+  }
+
+  void verify() {
+    begin(5, "verify", working_copy_.string());
+    if (options_.dry_run) {
+      log("  dry run: nothing to verify");
+      return;
+    }
+    deploy_checks::check_schema(working_copy_, migrations_, result_.to_version);
+    deploy_checks::check_database(working_copy_);
+    deploy_checks::check_foreign_keys(working_copy_);
+    const auto rows_after = deploy_checks::row_counts(working_copy_);
+    std::string lost;
+    for (const auto& [table, before] : rows_before_) {
+      const auto after = rows_after.find(table);
+      if (after == rows_after.end()) {
+        log(fmt::format("  table \"{}\" ({} rows) was dropped by the migrations", table, before));
+      } else if (after->second < before) {
+        lost += fmt::format("{}\"{}\" {} -> {} rows", lost.empty() ? "" : ", ", table, before, after->second);
+      }
+    }
+    if (!lost.empty()) {
+      throw failure(exit_code::failure, fmt::format("{}: rows were lost: {}", working_copy_.string(), lost));
+    }
+    log(fmt::format("  schema matches snapshot {}; integrity ok; foreign keys ok; row counts kept", result_.to_version));
+  }
+
+  void upload() {
+    if (!options_.upload) {
+      begin(6, "upload", "not requested (--upload)");
+      if (!options_.dry_run) {
+        keep_working_copy_ = true;
+        result_.migrated_copy = working_copy_;
+        log(fmt::format("  the migrated copy is {}", working_copy_.string()));
+      }
+      return;
+    }
+    begin(6, "upload", fmt::format("{} -> {}", working_copy_.string(), source_->describe()));
+    if (options_.dry_run) {
+      log("  dry run: nothing uploaded");
+      return;
+    }
+    const std::string question = fmt::format("Replace {} (version {}) with the migrated copy (version {})?",
+                                             source_->describe(), result_.from_version, result_.to_version);
+    if (options_.confirm && !options_.confirm(question)) {
+      keep_working_copy_ = true;
+      result_.migrated_copy = working_copy_;
+      throw failure(exit_code::failure, fmt::format("upload declined; the migrated copy is {}", working_copy_.string()));
+    }
+    source_->replace(working_copy_, fetched_sha256_);
+    result_.uploaded = true;
+    log(fmt::format("  {} replaced (temporary name checked, then renamed)", source_->describe()));
+    std::error_code ignored;
+    fs::remove(working_copy_, ignored);
+  }
+
+  const migration_set& migrations_;
+  const deploy_options& options_;
+  std::unique_ptr<transfer::endpoint> source_;
+  std::string stamp_;
+  std::string prefix_;
+  transfer::scratch_directory scratch_;
+  fs::path working_copy_;
+  std::string fetched_sha256_;
+  bool needs_adoption_ = false;
+  bool keep_working_copy_ = false;
+  std::map<std::string, std::int64_t> rows_before_;
+  int step_number_ = 0;
+  std::string step_name_ = "prepare";
+  deploy_result result_;
+};
+
+}  // namespace
+
+deploy_result deploy(const migration_set& migrations, const deploy_options& options) {
+  deployment run(migrations, options);
+  return run.run();
+}
+
+}  // namespace litemig

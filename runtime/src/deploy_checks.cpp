@@ -1,0 +1,107 @@
+#include "deploy_checks.hpp"
+
+#include "litemig/compare.hpp"
+#include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace fs = std::filesystem;
+
+namespace litemig::deploy_checks {
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& file, std::string_view cause, exit_code code = exit_code::failure) {
+  throw failure(code, fmt::format("{}: {}", file.string(), cause));
+}
+
+std::string format_utc_now(const char* pattern) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm parts{};
+  ::gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, pattern, &parts);
+  return text;
+}
+
+// Several lines of a report as one line, for a one-line message.
+std::string one_line(const std::string& text) {
+  std::string line;
+  for (const char c : text) {
+    if (c == '\n') {
+      if (!line.empty() && line.back() != ' ') line += "; ";
+    } else {
+      line += c;
+    }
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+void check_database(const fs::path& file, const std::string& shown_as) {
+  const fs::path named = shown_as.empty() ? file : fs::path(shown_as);
+  try {
+    sqlite::database db(file, sqlite::open_mode::read_only);
+    db.validate();
+    auto check = db.prepare("PRAGMA integrity_check(5)");
+    std::string problems;
+    while (check.step()) {
+      const std::string row = check.column_text(0);
+      if (row != "ok") problems += problems.empty() ? row : "; " + row;
+    }
+    if (!problems.empty()) fail(named, "integrity_check failed: " + problems);
+  } catch (const sqlite::error& e) {
+    fail(named, fmt::format("not a usable database: {}", e.sqlite_message()));
+  }
+}
+
+void check_foreign_keys(const fs::path& file) {
+  sqlite::database db(file, sqlite::open_mode::read_only);
+  auto check = db.prepare("PRAGMA foreign_key_check");
+  std::int64_t violations = 0;
+  std::string first;
+  while (check.step()) {
+    if (violations++ == 0) {
+      first = fmt::format("table \"{}\" row {} refers to a missing row of \"{}\"", check.column_text(0),
+                          check.is_null(1) ? std::string("?") : check.column_text(1), check.column_text(2));
+    }
+  }
+  if (violations > 0) fail(file, fmt::format("foreign_key_check found {} violation(s), first: {}", violations, first));
+}
+
+void check_schema(const fs::path& file, const migration_set& migrations, std::int64_t version) {
+  const auto snapshot = migrations.snapshot(version);
+  if (!snapshot) {
+    fail(file, fmt::format("no snapshot of version {} to compare with ({})", version,
+                           migrations.locate(snapshot_file_name(version))));
+  }
+  sqlite::database db(file, sqlite::open_mode::read_only);
+  const auto differences =
+      compare(inspect_sql(*snapshot, migrations.locate(snapshot_file_name(version))), inspect(db));
+  if (!differences.empty()) {
+    fail(file, fmt::format("schema differs from snapshot {}: {}", version, one_line(describe(differences))),
+         exit_code::schema_mismatch);
+  }
+}
+
+std::map<std::string, std::int64_t> row_counts(const fs::path& file) {
+  sqlite::database db(file, sqlite::open_mode::read_only);
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& t : inspect(db).tables) {
+    counts[lower_ascii(t.name)] = db.query_int("SELECT count(*) FROM " + sqlite::quote_identifier(t.name)).value_or(0);
+  }
+  return counts;
+}
+
+std::string file_timestamp() { return format_utc_now("%Y%m%d_%H%M%S"); }
+
+std::string log_timestamp() { return format_utc_now("%Y-%m-%d %H:%M:%SZ"); }
+
+}  // namespace litemig::deploy_checks

@@ -1,0 +1,242 @@
+// The command lines of deploy and restore, shared by the litemig tool and products that embed
+// their migrations (e.g. `tunetrees db deploy`).
+#include "litemig/deploy.hpp"
+
+#include "litemig/sqlite.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+
+namespace litemig {
+
+namespace {
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+template <typename T>
+std::string json_optional(const std::optional<T>& value) {
+  if (!value) return "null";
+  if constexpr (std::is_same_v<T, std::filesystem::path>) {
+    return json_string(value->string());
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return json_string(*value);
+  } else {
+    return std::to_string(*value);
+  }
+}
+
+std::string json_sql_list(const std::vector<planned_sql>& items) {
+  std::string out = "[";
+  for (const auto& item : items) {
+    out += fmt::format("{}{{\"name\":{},\"sql\":{}}}", out.size() > 1 ? "," : "", json_string(item.name),
+                       json_string(item.sql));
+  }
+  return out + "]";
+}
+
+std::string json_report(const deploy_result& r) {
+  std::string fixups = "[";
+  for (const auto& name : r.fixups_applied) fixups += (fixups.size() > 1 ? "," : "") + json_string(name);
+  fixups += "]";
+  return fmt::format(
+      "{{\"ok\":true,\"dry_run\":{},\"source\":{},\"from_version\":{},\"to_version\":{},\"adopted_as\":{},"
+      "\"fixups\":{},\"applied\":[{}],\"local_backup\":{},\"remote_backup\":{},\"migrated_copy\":{},"
+      "\"uploaded\":{},\"planned_fixups\":{},\"planned_migrations\":{}}}",
+      r.dry_run, json_string(r.source), r.from_version, r.to_version, json_optional(r.adopted_as), fixups,
+      fmt::join(r.migrations_applied, ","), json_optional(r.local_backup), json_optional(r.remote_backup),
+      json_optional(r.migrated_copy), r.uploaded, json_sql_list(r.planned_fixups),
+      json_sql_list(r.planned_migrations));
+}
+
+void print_plan(const deploy_result& r) {
+  std::cout << fmt::format("dry run: nothing was changed\nsource {} is at version {}{}; target version {}\n", r.source,
+                           r.from_version, r.adopted_as ? " (adopted by fingerprint)" : "", r.to_version);
+  for (const auto& fixup : r.planned_fixups) std::cout << fmt::format("-- fixup {}\n{}\n", fixup.name, fixup.sql);
+  if (r.planned_migrations.empty()) std::cout << "no pending migrations\n";
+  for (const auto& m : r.planned_migrations) std::cout << fmt::format("-- migration {}\n{}\n", m.name, m.sql);
+}
+
+void print_summary(const deploy_result& r) {
+  if (r.dry_run) {
+    print_plan(r);
+    return;
+  }
+  std::cout << fmt::format("deployed {}: version {} -> {} ({} migration(s) applied)\n", r.source, r.from_version,
+                           r.to_version, r.migrations_applied.size());
+  if (r.local_backup) std::cout << fmt::format("local backup:  {}\n", r.local_backup->string());
+  if (r.remote_backup) std::cout << fmt::format("remote backup: {}\n", *r.remote_backup);
+  if (r.uploaded) {
+    std::cout << fmt::format("uploaded: {} now holds the migrated database\n", r.source);
+  } else if (r.migrated_copy) {
+    std::cout << fmt::format("not uploaded; the migrated copy is {} (pass --upload to put it in place)\n",
+                             r.migrated_copy->string());
+  }
+}
+
+bool ask_on_terminal(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void add_ssh_options(po::options_description& options, ssh_tools& tools) {
+  options.add_options()
+      ("ssh", po::value(&tools.ssh)->default_value(tools.ssh), "ssh program for ssh:// locations")
+      ("scp", po::value(&tools.scp)->default_value(tools.scp), "scp program for ssh:// locations")
+      ("ssh-option", po::value(&tools.options)->composing(),
+       "OpenSSH option passed to ssh and scp as -o OPTION, e.g. IdentityFile=~/.ssh/deploy (repeatable)");
+}
+
+// Parses ARGS; false when --help was printed. Throws failure(usage) on a bad command line.
+bool parse(std::string_view command, const std::string& usage, const std::string& summary,
+           po::options_description& options, const std::vector<std::string>& args, po::variables_map& values) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), values);
+    if (values.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << summary << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw failure(exit_code::usage, fmt::format("{} (see {} --help)", e.what(), command));
+  }
+  return true;
+}
+
+int report(std::string_view command, const std::exception& e, exit_code code, bool json, std::string_view step) {
+  std::cerr << command << ": error: " << e.what() << "\n";
+  if (json) {
+    std::cout << fmt::format("{{\"ok\":false,\"step\":{},\"error\":{},\"exit_code\":{}}}\n",
+                             step.empty() ? "null" : json_string(step), json_string(e.what()), static_cast<int>(code));
+  }
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+int run_deploy_command(std::string_view command, const std::vector<std::string>& args, const migration_set* migrations,
+                       std::string_view default_backup_prefix) {
+  bool json = false;
+  try {
+    deploy_options options;
+    options.backup_prefix = std::string(default_backup_prefix);
+    std::string backup_dir = options.backup_dir.string();
+    std::string dir;
+    std::string fixups;
+    std::string work_dir;
+    std::int64_t target = 0;
+    po::options_description spec("Options");
+    spec.add_options()
+        ("source", po::value(&options.source)->required(), "database: PATH, file://PATH or ssh://[user@]host[:port]/path")
+        ("dir", migrations ? po::value(&dir) : po::value(&dir)->required(),
+         migrations ? "migrations directory (default: the migrations built into this program)" : "migrations directory")
+        ("to", po::value(&target), "target migration number (default: the newest)")
+        ("backup-dir", po::value(&backup_dir)->default_value(backup_dir), "folder for local backups")
+        ("backup-prefix", po::value(&options.backup_prefix),
+         "local backup name prefix (default: the source file's name without extension)")
+        ("fixups", po::value(&fixups), "folder of .sql fixups applied in name order before migrating")
+        ("work-dir", po::value(&work_dir), "folder for the migrated copy (default: the backup folder)")
+        ("upload", po::bool_switch(&options.upload), "put the migrated database in place of the source")
+        ("yes", "upload without asking on the terminal")
+        ("dry-run", po::bool_switch(&options.dry_run), "print the plan and the SQL; change nothing anywhere")
+        ("json", "print the result as one JSON object on stdout (log lines go to stderr)");
+    add_ssh_options(spec, options.tools);
+    po::variables_map values;
+    const std::string usage = fmt::format(
+        "{} --source SOURCE {}[--to N] [--backup-dir DIR] [--fixups DIR] [--upload] [--yes] [--dry-run] [--json]",
+        command, migrations ? "[--dir MIGRATIONS_DIR] " : "--dir MIGRATIONS_DIR ");
+    const std::string summary =
+        "Fetches the database to a local working copy and checks it, backs it up locally and next to the "
+        "remote file, applies the fixups, migrates, verifies schema, integrity, foreign keys and row counts, "
+        "and with --upload puts the result in place under a temporary name and a rename. Each step is "
+        "logged with a timestamp; the first failure stops the deploy and leaves the source unchanged.";
+    if (!parse(command, usage, summary, spec, args, values)) return 0;
+    json = values.count("json") > 0;
+    options.backup_dir = backup_dir;
+    if (values.count("to")) options.target = target;
+    if (!fixups.empty()) options.fixups_dir = fixups;
+    if (!work_dir.empty()) options.work_dir = work_dir;
+    if (options.upload && !values.count("yes") && !options.dry_run) {
+      if (!::isatty(STDIN_FILENO)) {
+        throw failure(exit_code::usage, "--upload asks for confirmation on a terminal; pass --yes to upload without asking");
+      }
+      options.confirm = ask_on_terminal;
+    }
+    std::ostream& log_stream = json ? std::cerr : std::cout;
+    options.log = [&log_stream](const std::string& line) { log_stream << line << std::endl; };
+
+    const migration_set from_dir = dir.empty() ? migration_set{} : migration_set::from_directory(dir);
+    const auto result = deploy(dir.empty() ? *migrations : from_dir, options);
+    if (json) {
+      std::cout << json_report(result) << "\n";
+    } else {
+      print_summary(result);
+    }
+    return 0;
+  } catch (const deploy_failure& e) {
+    return report(command, e, e.code(), json, e.step());
+  } catch (const failure& e) {
+    return report(command, e, e.code(), json, {});
+  } catch (const sqlite::error& e) {
+    return report(command, e, e.is_busy() ? exit_code::busy : exit_code::failure, json, {});
+  } catch (const std::exception& e) {
+    return report(command, e, exit_code::failure, json, {});
+  }
+}
+
+int run_restore_command(std::string_view command, const std::vector<std::string>& args) {
+  try {
+    restore_options options;
+    po::options_description spec("Options");
+    spec.add_options()
+        ("backup", po::value(&options.backup)->required(), "backup to restore: PATH or ssh://[user@]host[:port]/path")
+        ("db", po::value(&options.target)->required(), "database to replace: PATH or ssh://[user@]host[:port]/path");
+    add_ssh_options(spec, options.tools);
+    po::variables_map values;
+    const std::string usage = fmt::format("{} --backup FILE --db TARGET", command);
+    const std::string summary =
+        "Checks that the backup opens and passes integrity_check, keeps the file it replaces as "
+        "backup_<name>_<timestamp>.sqlite3 next to it, and puts the backup in place under a temporary "
+        "name and a rename.";
+    if (!parse(command, usage, summary, spec, args, values)) return 0;
+    options.log = [](const std::string& line) { std::cout << line << std::endl; };
+    const auto result = restore(options);
+    std::cout << fmt::format("restored {}: version {}{}\n", result.target, result.version,
+                             result.has_bookkeeping ? "" : " (no litemig bookkeeping)");
+    if (result.previous_kept_as) std::cout << fmt::format("the replaced file is kept as {}\n", *result.previous_kept_as);
+    return 0;
+  } catch (const failure& e) {
+    return report(command, e, e.code(), false, {});
+  } catch (const sqlite::error& e) {
+    return report(command, e, e.is_busy() ? exit_code::busy : exit_code::failure, false, {});
+  } catch (const std::exception& e) {
+    return report(command, e, exit_code::failure, false, {});
+  }
+}
+
+}  // namespace litemig

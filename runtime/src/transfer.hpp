@@ -1,0 +1,96 @@
+// Moving a database file between this machine and where it lives: a local path or an
+// ssh:// location reached with the system's OpenSSH tools. Every replacement of a file goes
+// through a temporary name beside it and a rename, so the file is never half-written.
+#pragma once
+
+#include "litemig/deploy.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace litemig::transfer {
+
+struct ssh_location {
+  std::string user;  // "" = ssh's default
+  std::string host;
+  std::optional<int> port;
+  std::string path;  // absolute path on the remote host
+};
+
+// Throws failure(exit_code::usage) naming TEXT when it is not PATH, file://PATH or
+// ssh://[user@]host[:port]/path, or when a remote path holds characters litemig cannot pass safely.
+struct location {
+  std::filesystem::path local_path;
+  std::optional<ssh_location> remote;
+  static location parse(std::string_view text);
+};
+
+// 'text' for a POSIX shell: ssh joins the remote command into one line for the remote shell.
+std::string shell_quote(std::string_view text);
+
+struct process_result {
+  int exit_status = 0;  // the exit code, or 128 + signal number
+  std::string output;   // standard output
+  std::string errors;   // standard error
+  bool succeeded() const { return exit_status == 0; }
+};
+
+// Starts ARGV[0] (found on PATH) with exactly ARGV, no shell, stdin from /dev/null, and waits.
+// Throws failure when the program cannot be started.
+process_result run_process(const std::vector<std::string>& argv);
+
+// Hex SHA-256 of a local file, read in chunks.
+std::string file_sha256(const std::filesystem::path& file);
+
+// Copies a local file and flushes the copy to the disk.
+void copy_local_file(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// A private folder under the system's temporary directory, removed with everything in it.
+class scratch_directory {
+ public:
+  scratch_directory();
+  scratch_directory(const scratch_directory&) = delete;
+  scratch_directory& operator=(const scratch_directory&) = delete;
+  ~scratch_directory();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// "name" with the extension cut: the stem every backup name starts from.
+std::string file_stem(std::string_view path);
+
+// Where a database file lives. Each operation throws failure with a one-line message.
+class endpoint {
+ public:
+  virtual ~endpoint() = default;
+  // "host:/srv/app.sqlite3" or the local path, for messages.
+  virtual std::string describe() const = 0;
+  virtual bool is_remote() const = 0;
+  // The path of the file on its host.
+  virtual std::string path() const = 0;
+  virtual bool exists() const = 0;
+  // Whether a -wal or -journal file sits next to the database: a program has it open or crashed.
+  virtual bool has_journal() const = 0;
+  virtual void fetch(const std::filesystem::path& destination) const = 0;
+  virtual std::string sha256() const = 0;
+  // Copies the file to NAME in its own folder and checks the copy holds EXPECTED_SHA256.
+  // Returns where the copy is, for messages.
+  virtual std::string copy_beside(const std::string& name, const std::string& expected_sha256) const = 0;
+  // Puts LOCAL_FILE in place of the file: written under a temporary name beside it, checked,
+  // given the old file's permissions, then renamed. With EXPECTED_CURRENT_SHA256, refuses when
+  // the file changed since it was read.
+  virtual void replace(const std::filesystem::path& local_file,
+                       const std::optional<std::string>& expected_current_sha256) const = 0;
+};
+
+std::unique_ptr<endpoint> make_local_endpoint(const std::filesystem::path& file);
+std::unique_ptr<endpoint> make_ssh_endpoint(const ssh_location& where, const ssh_tools& tools);
+std::unique_ptr<endpoint> open_endpoint(const location& where, const ssh_tools& tools);
+
+}  // namespace litemig::transfer
