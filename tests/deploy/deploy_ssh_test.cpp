@@ -1,0 +1,221 @@
+// deploy and restore against a real OpenSSH server on loopback: the production database lives
+// in a "remote" folder reached only through ssh:// and the system's ssh and scp.
+#include "deploy_support.hpp"
+#include "ssh_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <string>
+
+using namespace deploy_test;
+
+namespace {
+
+class DeploySsh : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!ssh_server::available()) return;
+    server_folder = new fs::path(fresh_dir("sshd"));
+    try {
+      server = new ssh_server(*server_folder);
+    } catch (const std::exception& e) {
+      server_problem = e.what();
+    }
+  }
+
+  static void TearDownTestSuite() {
+    delete server;
+    server = nullptr;
+    if (server_folder != nullptr) fs::remove_all(server_folder->parent_path());
+    delete server_folder;
+    server_folder = nullptr;
+  }
+
+  void SetUp() override {
+    if (!ssh_server::available()) GTEST_SKIP() << "sshd is not installed";
+    ASSERT_NE(server, nullptr) << "sshd is installed but did not start: " << server_problem;
+    root = fresh_dir("work");
+    migrations = root / "migrations";
+    write_migrations(migrations);
+    remote_dir = root / "remote";
+    fs::create_directories(remote_dir);
+    remote_db = remote_dir / "tunetrees.sqlite3";
+    make_production_database(remote_db, migrations, 1);
+    backups = root / "backups";
+    original_sha = sha256_of(remote_db);
+    original_notes = rows(remote_db, "note");
+  }
+
+  command_result litemig_ssh(std::vector<std::string> args) {
+    const auto client = server->client_arguments();
+    args.insert(args.end(), client.begin(), client.end());
+    return litemig(args);
+  }
+
+  command_result deploy(const fs::path& dir, std::vector<std::string> extra) {
+    std::vector<std::string> args{"deploy", "--source", server->url(remote_db), "--dir", dir.string(),
+                                  "--backup-dir", backups.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return litemig_ssh(args);
+  }
+
+  void expect_remote_untouched() {
+    EXPECT_EQ(sha256_of(remote_db), original_sha) << "the remote database must be byte-identical";
+    EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty()) << "no temporary upload left behind";
+  }
+
+  static inline fs::path* server_folder = nullptr;
+  static inline ssh_server* server = nullptr;
+  static inline std::string server_problem;
+  fs::path root, migrations, remote_dir, remote_db, backups;
+  std::string original_sha;
+  std::vector<std::string> original_notes;
+};
+
+TEST_F(DeploySsh, MigratesVerifiesAndUploadsWithBothBackups) {
+  ::chmod(remote_db.c_str(), 0640);
+  const auto result = deploy(migrations, {"--upload", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+
+  EXPECT_EQ(user_version(remote_db), 3);
+  EXPECT_EQ(rows(remote_db, "note"), original_notes);
+  EXPECT_EQ(rows(remote_db, "tune").size(), 5U);
+  EXPECT_EQ(fs::status(remote_db).permissions(), fs::perms(0640)) << "the uploaded file keeps the old permissions";
+  EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
+
+  const auto local_backups = files_containing(backups, "tunetrees_");
+  ASSERT_EQ(local_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  ASSERT_EQ(remote_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
+  EXPECT_NE(result.out.find("remote backup"), std::string::npos) << result.out;
+}
+
+TEST_F(DeploySsh, AFailingMigrationUploadsNothingAndKeepsBothBackups) {
+  const fs::path failing = root / "failing";
+  write_failing_migrations(failing);
+  const auto result = deploy(failing, {"--upload", "--yes"});
+  EXPECT_NE(result.exit_code, 0);
+  expect_remote_untouched();
+  EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
+  const auto local_backups = files_containing(backups, "tunetrees_");
+  ASSERT_EQ(local_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  ASSERT_EQ(remote_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
+  EXPECT_NE(result.err.find(local_backups[0].string()), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(remote_backups[0].string()), std::string::npos) << result.err;
+}
+
+TEST_F(DeploySsh, DryRunChangesNothingAnywhere) {
+  const auto result = deploy(migrations, {"--dry-run", "--upload", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  expect_remote_untouched();
+  EXPECT_EQ(files_containing(remote_dir, "").size(), 1U) << "no remote backup";
+  EXPECT_FALSE(fs::exists(backups));
+  EXPECT_NE(result.out.find("0003_note_text.sql"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("ALTER TABLE tune ADD COLUMN mode TEXT"), std::string::npos) << result.out;
+}
+
+TEST_F(DeploySsh, AnInterruptedUploadLeavesTheRemoteFileIntact) {
+  // An scp that sends part of an upload and dies, as a dropped connection does; downloads pass.
+  const fs::path cut_scp = root / "cut-scp";
+  write_file(cut_scp,
+             "#!/bin/bash\n"
+             "args=(\"$@\")\n"
+             "from=${args[$# - 2]}\n"
+             "if [[ -f $from ]]; then\n"
+             "  head -c 1500 \"$from\" > \"$from.part\"\n"
+             "  args[$# - 2]=$from.part\n"
+             "  scp \"${args[@]}\"\n"
+             "  kill -9 $$\n"
+             "fi\n"
+             "exec scp \"$@\"\n");
+  fs::permissions(cut_scp, fs::perms::owner_all);
+  const auto result = deploy(migrations, {"--upload", "--yes", "--scp", cut_scp.string()});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("step 6 (upload) failed"), std::string::npos) << result.err;
+  expect_remote_untouched();
+  EXPECT_EQ(files_containing(remote_dir, "backup_tunetrees_").size(), 1U);
+}
+
+TEST_F(DeploySsh, ADatabaseChangedDuringTheDeployIsNotOverwritten) {
+  // The production app writes a row while the deploy runs: just before the upload.
+  const fs::path busy_scp = root / "busy-scp";
+  write_file(busy_scp,
+             "#!/bin/bash\n"
+             "args=(\"$@\")\n"
+             "if [[ -f ${args[$# - 2]} ]]; then\n"
+             "  sqlite3 " + remote_db.string() + " \"INSERT INTO tune (id, title) VALUES (99, 'added meanwhile')\"\n"
+             "fi\n"
+             "exec scp \"$@\"\n");
+  fs::permissions(busy_scp, fs::perms::owner_all);
+  const auto result = deploy(migrations, {"--upload", "--yes", "--scp", busy_scp.string()});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("step 6 (upload) failed"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("changed since it was fetched"), std::string::npos) << result.err;
+  EXPECT_EQ(user_version(remote_db), 1);
+  EXPECT_EQ(rows(remote_db, "tune").size(), 6U) << "the row written meanwhile is kept";
+  EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
+}
+
+// The product's case: a TuneTrees production copy at an old version, served over ssh, is migrated
+// with the product's own migrations, verified and uploaded by one command.
+TEST_F(DeploySsh, ATuneTreesProductionCopyIsDeployedWithTheProductMigrations) {
+  const fs::path fixture = fs::path(LITEMIG_SOURCE_DIR) / "tests" / "fixtures" / "tunetrees_v1.sqlite3";
+  ASSERT_TRUE(fs::exists(fixture)) << fixture;
+  const fs::path product_migrations = fs::path(LITEMIG_SOURCE_DIR) / "schema" / "migrations";
+  fs::remove(remote_db);
+  fs::copy_file(fixture, remote_db);
+  fs::permissions(remote_db, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string fixture_sha = sha256_of(remote_db);
+  const auto tunes = rows(remote_db, "tune");
+
+  const auto result = deploy(product_migrations, {"--upload", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_GT(user_version(remote_db), 1);
+  EXPECT_EQ(rows(remote_db, "tune").size(), tunes.size());
+  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  ASSERT_EQ(remote_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(remote_backups[0]), fixture_sha);
+  const auto local_backups = files_containing(backups, "tunetrees_");
+  ASSERT_EQ(local_backups.size(), 1U);
+  EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
+}
+
+TEST_F(DeploySsh, AnUnreachableHostFailsAtFetch) {
+  const auto result = litemig({"deploy", "--source", "ssh://127.0.0.1:1/srv/x.sqlite3", "--dir", migrations.string(),
+                               "--backup-dir", backups.string(), "--ssh-option", "BatchMode=yes"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("step 1 (fetch) failed"), std::string::npos) << result.err;
+}
+
+TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
+  ASSERT_EQ(deploy(migrations, {"--upload", "--yes"}).exit_code, 0);
+  ASSERT_EQ(user_version(remote_db), 3);
+  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto local_backups = files_containing(backups, "tunetrees_");
+  ASSERT_EQ(remote_backups.size(), 1U);
+  ASSERT_EQ(local_backups.size(), 1U);
+
+  const auto from_remote =
+      litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db)});
+  ASSERT_EQ(from_remote.exit_code, 0) << from_remote.err;
+  EXPECT_EQ(rows(remote_db, "note"), original_notes);
+  EXPECT_EQ(sha256_of(remote_db), original_sha);
+  EXPECT_NE(from_remote.out.find("version 1"), std::string::npos) << from_remote.out;
+
+  ASSERT_EQ(deploy(migrations, {"--upload", "--yes"}).exit_code, 0);
+  ASSERT_EQ(user_version(remote_db), 3);
+  const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db)});
+  ASSERT_EQ(from_local.exit_code, 0) << from_local.err;
+  EXPECT_EQ(rows(remote_db, "note"), original_notes);
+  EXPECT_EQ(sha256_of(remote_db), original_sha);
+  EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
+}
+
+}  // namespace

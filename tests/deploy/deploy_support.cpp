@@ -1,0 +1,201 @@
+#include "deploy_support.hpp"
+
+#include "litemig/applier.hpp"
+#include "litemig/migration.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace deploy_test {
+
+namespace {
+
+const char* const snapshot_1 =
+    "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n"
+    "CREATE TABLE note (id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), body TEXT);\n"
+    "CREATE VIEW tune_list AS SELECT id, title FROM tune;\n";
+
+const char* const migration_1 =
+    "-- litemig:up\n"
+    "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n"
+    "CREATE TABLE note (id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), body TEXT);\n"
+    "CREATE VIEW tune_list AS SELECT id, title FROM tune;\n"
+    "-- litemig:down\n"
+    "DROP VIEW tune_list;\nDROP TABLE note;\nDROP TABLE tune;\n";
+
+void write_snapshot(const fs::path& dir, long version, const std::string& sql) {
+  write_file(dir / litemig::snapshot_file_name(version), sql);
+}
+
+// Five tunes (two share a title) with a note each; the note text holds a quote.
+void add_rows(const fs::path& db) {
+  litemig::sqlite::database handle(db);
+  litemig::sqlite::transaction data(handle);
+  const char* titles[] = {"The Kesh", "Butterfly", "Out on the Ocean", "The Kesh", "Drowsy Maggie"};
+  for (int id = 1; id <= 5; ++id) {
+    auto insert = handle.prepare("INSERT INTO tune (id, title) VALUES (?, ?)");
+    insert.bind(1, std::int64_t{id}).bind(2, std::string_view(titles[id - 1]));
+    insert.step();
+    auto note = handle.prepare("INSERT INTO note (id, tune_id, body) VALUES (?, ?, ?)");
+    note.bind(1, std::int64_t{id * 10}).bind(2, std::int64_t{id}).bind(3, std::string_view("learnt it's 'tricky'"));
+    note.step();
+  }
+  data.commit();
+}
+
+}  // namespace
+
+command_result run(const std::string& program, const std::vector<std::string>& args) {
+  const fs::path capture = fresh_dir("capture");
+  const std::string out_file = (capture / "out").string();
+  const std::string err_file = (capture / "err").string();
+  std::vector<std::string> argv{program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (auto& arg : argv) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  command_result result;
+  if (rc != 0) {
+    result.err = "cannot start " + program;
+    return result;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_file(out_file);
+  result.err = read_file(err_file);
+  return result;
+}
+
+command_result litemig(const std::vector<std::string>& args) { return run(LITEMIG_CLI, args); }
+
+fs::path fresh_dir(const std::string& name) {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  // Outside a test (suite set-up) the folder is per process: ctest runs tests in parallel.
+  const std::string test_name = test ? std::string(test->test_suite_name()) + "." + test->name()
+                                     : "suite-" + std::to_string(::getpid());
+  const fs::path dir = fs::path(LITEMIG_BINARY_DIR) / "deploy-tests" / test_name / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << text;
+}
+
+std::string sha256_of(const fs::path& file) { return litemig::sha256_hex(read_file(file)); }
+
+std::vector<fs::path> files_containing(const fs::path& folder, const std::string& part) {
+  std::vector<fs::path> found;
+  if (!fs::exists(folder)) return found;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().filename().string().find(part) != std::string::npos) found.push_back(entry.path());
+  }
+  return found;
+}
+
+void write_migrations(const fs::path& dir) {
+  write_file(dir / "0001_initial.sql", migration_1);
+  write_snapshot(dir, 1, snapshot_1);
+  write_file(dir / "0002_tune_mode.sql",
+             "-- litemig:up\n"
+             "ALTER TABLE tune ADD COLUMN mode TEXT;\n"
+             "DROP VIEW tune_list;\n"
+             "CREATE VIEW tune_list AS SELECT id, title, mode FROM tune;\n"
+             "-- litemig:down\n"
+             "DROP VIEW tune_list;\n"
+             "ALTER TABLE tune DROP COLUMN mode;\n"
+             "CREATE VIEW tune_list AS SELECT id, title FROM tune;\n");
+  write_snapshot(dir, 2,
+                 "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT);\n"
+                 "CREATE TABLE note (id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), body TEXT);\n"
+                 "CREATE VIEW tune_list AS SELECT id, title, mode FROM tune;\n");
+  write_file(dir / "0003_note_text.sql",
+             "-- litemig:up\n"
+             "ALTER TABLE note RENAME COLUMN body TO text;\n"
+             "-- litemig:down\n"
+             "ALTER TABLE note RENAME COLUMN text TO body;\n");
+  write_snapshot(dir, 3,
+                 "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT);\n"
+                 "CREATE TABLE note (id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), text TEXT);\n"
+                 "CREATE VIEW tune_list AS SELECT id, title, mode FROM tune;\n");
+}
+
+void write_failing_migrations(const fs::path& dir) {
+  write_file(dir / "0001_initial.sql", migration_1);
+  write_snapshot(dir, 1, snapshot_1);
+  write_file(dir / "0002_unique_title.sql",
+             "-- litemig:up\n"
+             "CREATE UNIQUE INDEX tune_title ON tune(title);\n"
+             "-- litemig:down\n"
+             "DROP INDEX tune_title;\n");
+  write_snapshot(dir, 2, std::string(snapshot_1) + "CREATE UNIQUE INDEX tune_title ON tune(title);\n");
+}
+
+void make_production_database(const fs::path& db, const fs::path& migrations_dir, long version) {
+  litemig::apply_options options;
+  options.target = version;
+  options.backup = false;
+  litemig::upgrade(db, litemig::migration_set::from_directory(migrations_dir), options);
+  add_rows(db);
+}
+
+void make_database_without_bookkeeping(const fs::path& db, const fs::path& migrations_dir, long version) {
+  litemig::sqlite::database(db, litemig::sqlite::open_mode::create)
+      .execute(read_file(migrations_dir / litemig::snapshot_file_name(version)));
+  add_rows(db);
+}
+
+void break_view(const fs::path& db) {
+  litemig::sqlite::database handle(db);
+  handle.execute("DROP VIEW tune_list; CREATE VIEW tune_list AS SELECT id, title, mode, key FROM tune;");
+}
+
+std::vector<std::string> rows(const fs::path& db, const std::string& table) {
+  litemig::sqlite::database handle(db, litemig::sqlite::open_mode::read_only);
+  auto select = handle.prepare("SELECT * FROM " + litemig::sqlite::quote_identifier(table) + " ORDER BY id");
+  std::vector<std::string> result;
+  while (select.step()) {
+    std::string row;
+    for (int i = 0; i < select.column_count(); ++i) {
+      row += (select.is_null(i) ? std::string("NULL") : select.column_text(i)) + "|";
+    }
+    result.push_back(row);
+  }
+  return result;
+}
+
+long user_version(const fs::path& db) {
+  litemig::sqlite::database handle(db, litemig::sqlite::open_mode::read_only);
+  return static_cast<long>(handle.user_version());
+}
+
+}  // namespace deploy_test

@@ -1,0 +1,50 @@
+// Helpers for the deploy tests: scratch folders, running the litemig executable, a small
+// migrations directory and a production database at an old version with real rows.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace deploy_test {
+
+namespace fs = std::filesystem;
+
+struct command_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs PROGRAM with ARGS (no shell), stdin from /dev/null, and collects its output.
+command_result run(const std::string& program, const std::vector<std::string>& args);
+// Runs the litemig executable under test.
+command_result litemig(const std::vector<std::string>& args);
+
+// An empty folder for one test, named after it.
+fs::path fresh_dir(const std::string& name);
+
+std::string read_file(const fs::path& file);
+void write_file(const fs::path& file, const std::string& text);
+std::string sha256_of(const fs::path& file);
+// Files in FOLDER whose names contain PART.
+std::vector<fs::path> files_containing(const fs::path& folder, const std::string& part);
+
+// Writes migrations 0001..0003 with their snapshots: tune/note tables, a tune_list view,
+// 0002 adds tune.mode, 0003 renames note.body to note.text (which re-reads every view).
+void write_migrations(const fs::path& dir);
+// The same, but 0002 creates a unique index on tune.title, which duplicate titles break.
+void write_failing_migrations(const fs::path& dir);
+
+// A database at VERSION of the migrations in DIR holding tunes and notes (two tunes share a title).
+void make_production_database(const fs::path& db, const fs::path& migrations_dir, long version);
+// The schema of VERSION and the same rows, but no litemig bookkeeping: a database from before litemig.
+void make_database_without_bookkeeping(const fs::path& db, const fs::path& migrations_dir, long version);
+// Replaces the tune_list view by a stale one naming a column that does not exist.
+void break_view(const fs::path& db);
+
+// Every row of TABLE, ordered by id, one string per row: what a user relies on being kept.
+std::vector<std::string> rows(const fs::path& db, const std::string& table);
+long user_version(const fs::path& db);
+
+}  // namespace deploy_test
