@@ -1,0 +1,36 @@
+# Installs and exports litemig so another project can find_package(litemig CONFIG REQUIRED) and
+# get litemig::runtime, the litemig::litemig executable and litemig_add_migrations().
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(LITEMIG_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/litemig)
+
+target_include_directories(litemig_runtime PUBLIC $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+install(TARGETS litemig_runtime EXPORT litemigTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS litemig EXPORT litemigTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT litemigTargets NAMESPACE litemig:: DESTINATION ${LITEMIG_INSTALL_CMAKEDIR})
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/litemigConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/litemigConfig.cmake
+  INSTALL_DESTINATION ${LITEMIG_INSTALL_CMAKEDIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/litemigConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/litemigConfig.cmake
+  ${PROJECT_BINARY_DIR}/litemigConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/LitemigMigrations.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/LitemigBuildStep.cmake
+  ${PROJECT_SOURCE_DIR}/CTestTestfile.in
+  DESTINATION ${LITEMIG_INSTALL_CMAKEDIR})
+
+# The same package from the build tree, for projects (and tests) that use litemig uninstalled.
+set(LITEMIG_BUILD_PACKAGE_DIR ${PROJECT_BINARY_DIR}/package)
+export(EXPORT litemigTargets NAMESPACE litemig:: FILE ${LITEMIG_BUILD_PACKAGE_DIR}/litemigTargets.cmake)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/litemigConfig.cmake.in
+  ${LITEMIG_BUILD_PACKAGE_DIR}/litemigConfig.cmake
+  INSTALL_DESTINATION ${LITEMIG_BUILD_PACKAGE_DIR} INSTALL_PREFIX ${PROJECT_BINARY_DIR})
+foreach(module_file cmake/LitemigMigrations.cmake cmake/LitemigBuildStep.cmake CTestTestfile.in)
+  configure_file(${PROJECT_SOURCE_DIR}/${module_file} ${LITEMIG_BUILD_PACKAGE_DIR}/ COPYONLY)
+endforeach()

@@ -1,0 +1,165 @@
+// The tunetrees app as users run it: a real process on real database files.
+#include "litemig/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using litemig::sqlite::database;
+
+namespace {
+
+struct process_result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+process_result run_app(const std::string& arguments) {
+  const auto command = std::string("\"") + TUNETREES_APP + "\" " + arguments + " 2>&1";
+  process_result result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (const auto read = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::map<std::string, std::int64_t> row_counts(const fs::path& path) {
+  database db(path, litemig::sqlite::open_mode::read_only);
+  std::map<std::string, std::int64_t> counts;
+  auto tables = db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'litemig_%'");
+  while (tables.step()) {
+    const auto name = tables.column_text(0);
+    counts[name] = db.query_int("SELECT count(*) FROM " + litemig::sqlite::quote_identifier(name)).value_or(-1);
+  }
+  return counts;
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+class TunetreesApp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device entropy;
+    dir_ = fs::temp_directory_path() / ("tunetrees-test-" + std::to_string(entropy()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A copy of the version-1 fixture with real data.
+  fs::path fixture_copy() {
+    const auto fixture = fs::path(LITEMIG_SOURCE_DIR) / "tests" / "fixtures" / "tunetrees_v1.sqlite3";
+    const auto copy = dir_ / "tunetrees.sqlite3";
+    fs::copy_file(fixture, copy);
+    return copy;
+  }
+
+  std::string db_argument(const fs::path& db) { return "--db \"" + db.string() + "\""; }
+
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(TunetreesApp, MigratesAnOldDatabaseOnLaunchAndKeepsEveryRow) {
+  const auto db = fixture_copy();
+  const auto before = row_counts(db);
+  ASSERT_EQ(database(db).user_version(), 1);
+
+  const auto launch = run_app(db_argument(db));
+  ASSERT_EQ(launch.exit_code, 0) << launch.output;
+  EXPECT_NE(launch.output.find("from schema version 1 to"), std::string::npos) << launch.output;
+  EXPECT_NE(launch.output.find("backup:"), std::string::npos) << launch.output;
+  EXPECT_NE(launch.output.find("The Silver Spear"), std::string::npos) << launch.output;
+  EXPECT_NE(launch.output.find("Due now:"), std::string::npos) << launch.output;
+
+  EXPECT_EQ(row_counts(db), before);
+  database migrated(db);
+  EXPECT_GT(migrated.user_version(), 1);
+  // The renamed column kept its values.
+  EXPECT_EQ(migrated.query_text("SELECT scheduled FROM playlist_tune WHERE playlist_ref = 1 AND tune_ref = 1"),
+            "2025-01-10 00:00:00");
+  EXPECT_EQ(migrated.query_text("PRAGMA integrity_check"), "ok");
+
+  const auto second = run_app(db_argument(db));
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(second.output.find("migrated"), std::string::npos) << second.output;
+}
+
+TEST_F(TunetreesApp, RecordsAPracticeAndTakesTheTuneOffTheDueList) {
+  const auto db = fixture_copy();
+  const auto due_before = run_app(db_argument(db) + " --no-backup due --playlist 1");
+  ASSERT_EQ(due_before.exit_code, 0) << due_before.output;
+  ASSERT_NE(due_before.output.find("The Butterfly"), std::string::npos) << due_before.output;
+
+  const auto practice = run_app(db_argument(db) + " practice --playlist 1 --tune 3 --quality 4");
+  ASSERT_EQ(practice.exit_code, 0) << practice.output;
+  EXPECT_NE(practice.output.find("Recorded a practice of tune 3"), std::string::npos) << practice.output;
+
+  const auto due_after = run_app(db_argument(db) + " due --playlist 1");
+  ASSERT_EQ(due_after.exit_code, 0) << due_after.output;
+  EXPECT_EQ(due_after.output.find("The Butterfly"), std::string::npos) << due_after.output;
+
+  const auto refused = run_app(db_argument(db) + " practice --playlist 1 --tune 3 --quality 9");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+}
+
+TEST_F(TunetreesApp, DbCommandsExposeTheRuntime) {
+  const auto db = fixture_copy();
+  const auto current = run_app(db_argument(db) + " db current --json");
+  ASSERT_EQ(current.exit_code, 0) << current.output;
+  EXPECT_NE(current.output.find("\"version\": 1"), std::string::npos) << current.output;
+
+  const auto history = run_app(db_argument(db) + " db history");
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_NE(history.output.find("pending"), std::string::npos) << history.output;
+
+  const auto upgrade = run_app(db_argument(db) + " --no-backup db upgrade --to 2");
+  ASSERT_EQ(upgrade.exit_code, 0) << upgrade.output;
+  EXPECT_EQ(database(db).user_version(), 2);
+
+  const auto check = run_app(db_argument(db) + " db check --json");
+  ASSERT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("\"matches\": true"), std::string::npos) << check.output;
+
+  const auto downgrade = run_app(db_argument(db) + " --no-backup db downgrade --to 1");
+  ASSERT_EQ(downgrade.exit_code, 0) << downgrade.output;
+  EXPECT_EQ(database(db).user_version(), 1);
+}
+
+TEST_F(TunetreesApp, DemoCreatesAnEarlyDatabaseAndMigratesIt) {
+  const auto db = dir_ / "demo.sqlite3";
+  const auto demo = run_app(db_argument(db) + " --demo");
+  ASSERT_EQ(demo.exit_code, 0) << demo.output;
+  EXPECT_NE(demo.output.find("created demo database"), std::string::npos) << demo.output;
+  EXPECT_NE(demo.output.find("from schema version 1 to"), std::string::npos) << demo.output;
+  EXPECT_NE(demo.output.find("Recorded a practice"), std::string::npos) << demo.output;
+}
+
+TEST_F(TunetreesApp, RefusesADatabaseNewerThanItsMigrationsAndLeavesItAlone) {
+  const auto db = fixture_copy();
+  database(db).set_user_version(999);
+  const auto bytes = file_bytes(db);
+  const auto launch = run_app(db_argument(db));
+  EXPECT_EQ(launch.exit_code, 5) << launch.output;
+  EXPECT_EQ(launch.output.find('\n'), launch.output.size() - 1) << "one line expected: " << launch.output;
+  EXPECT_EQ(file_bytes(db), bytes);
+}

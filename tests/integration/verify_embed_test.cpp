@@ -1,0 +1,167 @@
+// `litemig verify` and `litemig embed` as the build and ctest run them: real processes on real
+// migration directories.
+#include "litemig/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct process_result {
+  int exit_code = -1;
+  std::string output;
+};
+
+process_result run_litemig(const std::string& arguments) {
+  const auto command = std::string("\"") + LITEMIG_CLI + "\" " + arguments + " 2>&1";
+  process_result result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (const auto read = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr const char* tune_table = "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT);\n";
+
+class MigrationDirectory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device entropy;
+    root_ = fs::temp_directory_path() / ("litemig-verify-test-" + std::to_string(entropy()));
+    dir_ = root_ / "migrations";
+    add(1, "initial", tune_table, "DROP TABLE tune;\n", tune_table);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void add(int version, const std::string& slug, const std::string& up, const std::string& down,
+           const std::string& snapshot) {
+    char number[8];
+    std::snprintf(number, sizeof number, "%04d", version);
+    write_text(dir_ / (std::string(number) + "_" + slug + ".sql"), "-- litemig:up\n" + up + "-- litemig:down\n" + down);
+    write_text(dir_ / "snapshots" / (std::string(number) + ".sql"), snapshot);
+  }
+
+  std::string dir() const { return "--dir \"" + dir_.string() + "\""; }
+
+  fs::path root_;
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(MigrationDirectory, VerifyPassesAMigrationThatKeepsEveryValue) {
+  add(2, "rename_mode", "ALTER TABLE tune RENAME COLUMN mode TO key_signature;\n",
+      "ALTER TABLE tune RENAME COLUMN key_signature TO mode;\n",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, key_signature TEXT);\n");
+  const auto result = run_litemig("verify " + dir() + " --version 2 --rows 30");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("renamed to \"key_signature\""), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("verified up to 0002 and down to 0001"), std::string::npos) << result.output;
+}
+
+TEST_F(MigrationDirectory, VerifyFailsAMigrationThatLosesRowsOrValues) {
+  add(2, "lossy", "DELETE FROM tune WHERE id % 3 = 0;\nUPDATE tune SET title = 'changed' WHERE id = 1;\n", "",
+      tune_table);
+  const auto result = run_litemig("verify " + dir() + " --version 2");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("0002_lossy.sql: up: table \"tune\""), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("rows before"), std::string::npos) << result.output;
+}
+
+TEST_F(MigrationDirectory, VerifyFailsADownPartThatDoesNotRestoreTheSchema) {
+  add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
+  const auto result = run_litemig("verify " + dir() + " --version 2");
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("0002_add_composer.sql: down: "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("snapshots/0001.sql"), std::string::npos) << result.output;
+}
+
+TEST_F(MigrationDirectory, VerifyStartsFromAFixtureAndLeavesItUntouched) {
+  add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT DEFAULT 'trad';\n",
+      "ALTER TABLE tune DROP COLUMN composer;\n",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT DEFAULT 'trad');\n");
+  const auto fixture = root_ / "fixture_v1.sqlite3";
+  {
+    litemig::sqlite::database db(fixture, litemig::sqlite::open_mode::create);
+    db.execute(tune_table);
+    db.execute("INSERT INTO tune (title, mode) VALUES ('The Kesh', 'G'), ('Cooley''s', 'Edor');");
+    db.set_user_version(1);
+  }
+  const auto bytes = read_text(fixture);
+  const auto result = run_litemig("verify " + dir() + " --version 2 --fixture \"" + fixture.string() + "\"");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("2 rows in 1 tables at version 1"), std::string::npos) << result.output;
+  EXPECT_EQ(read_text(fixture), bytes);
+
+  const auto wrong_version = run_litemig("verify " + dir() + " --version 1 --fixture \"" + fixture.string() + "\"");
+  EXPECT_EQ(wrong_version.exit_code, 2) << wrong_version.output;
+  EXPECT_NE(wrong_version.output.find("fixture is at version 1, migration 0001 needs version 0"), std::string::npos);
+}
+
+TEST_F(MigrationDirectory, VerifyReferenceComparesTheNewestSnapshot) {
+  const auto reference = root_ / "reference.sqlite3";
+  {
+    litemig::sqlite::database db(reference, litemig::sqlite::open_mode::create);
+    db.execute(tune_table);
+  }
+  EXPECT_EQ(run_litemig("verify " + dir() + " --reference \"" + reference.string() + "\"").exit_code, 0);
+  litemig::sqlite::database(reference).execute("ALTER TABLE tune ADD COLUMN composer TEXT");
+  const auto stale = run_litemig("verify " + dir() + " --reference \"" + reference.string() + "\"");
+  EXPECT_EQ(stale.exit_code, 4) << stale.output;
+  EXPECT_NE(stale.output.find("composer"), std::string::npos) << stale.output;
+}
+
+TEST_F(MigrationDirectory, EmbedWritesOneTestPerMigrationAndRewritesNothingUnchanged) {
+  add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "ALTER TABLE tune DROP COLUMN composer;\n",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
+  const auto fixtures = root_ / "fixtures";
+  fs::create_directories(fixtures);
+  {
+    litemig::sqlite::database db(fixtures / "v1.sqlite3", litemig::sqlite::open_mode::create);
+    db.set_user_version(1);
+  }
+  const auto source = root_ / "out" / "embedded.cpp";
+  const auto tests = root_ / "out" / "tests.cmake";
+  const auto arguments = "embed " + dir() + " --output \"" + source.string() + "\" --tests \"" + tests.string() +
+                         "\" --litemig /opt/litemig --fixtures \"" + fixtures.string() + "\" --test-prefix app.";
+  const auto first = run_litemig(arguments);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto list = read_text(tests);
+  EXPECT_NE(list.find("app.migration.0001"), std::string::npos) << list;
+  EXPECT_NE(list.find("app.migration.0002"), std::string::npos) << list;
+  EXPECT_NE(list.find("--version 2 --fixture"), std::string::npos) << list;
+  EXPECT_NE(read_text(source).find("std::int64_t latest_version() { return 2; }"), std::string::npos);
+
+  const auto written = fs::last_write_time(source);
+  const auto listed = fs::last_write_time(tests);
+  ASSERT_EQ(run_litemig(arguments).exit_code, 0);
+  EXPECT_EQ(fs::last_write_time(source), written);
+  EXPECT_EQ(fs::last_write_time(tests), listed);
+}
