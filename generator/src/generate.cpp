@@ -1,7 +1,10 @@
+#include "overloaded.hpp"
+
 #include "litemig/generate.hpp"
 
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/migration.hpp"
 #include "litemig/plan.hpp"
@@ -20,37 +23,6 @@ namespace fs = std::filesystem;
 namespace litemig {
 
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Writes beside the target and renames into place, so a crash never leaves half a file.
-void write_file(const fs::path& path, const std::string& text) {
-  const auto temp = fs::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw failure(exit_code::failure, fmt::format("{}: cannot write", path.string()));
-    }
-  }
-  std::error_code error;
-  fs::rename(temp, path, error);
-  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot write: {}", path.string(), error.message()));
-}
 
 schema load_reference(const fs::path& path) {
   if (!fs::exists(path)) throw failure(exit_code::failure, fmt::format("{}: reference database not found", path.string()));
@@ -142,13 +114,13 @@ std::map<std::string, std::string> directory_files(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const auto name = entry.path().filename().string();
     if (entry.is_regular_file() && name.size() > 5 && std::isdigit(static_cast<unsigned char>(name[0])) && name.ends_with(".sql")) {
-      files.emplace(name, read_file(entry.path()));
+      files.emplace(name, read_text_file(entry.path()));
     }
   }
   if (fs::is_directory(dir / "snapshots")) {
     for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
       if (entry.is_regular_file() && entry.path().extension() == ".sql") {
-        files.emplace("snapshots/" + entry.path().filename().string(), read_file(entry.path()));
+        files.emplace("snapshots/" + entry.path().filename().string(), read_text_file(entry.path()));
       }
     }
   }
@@ -174,7 +146,7 @@ int parse_sqlite_version(const std::string& text) {
 std::size_t record_sum(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
   const auto files = directory_files(dir);
-  write_file(dir / sum_file_name, render_sum(files));
+  write_file_atomically(dir / sum_file_name, render_sum(files));
   return files.size();
 }
 
@@ -230,8 +202,8 @@ generate_result generate(const generate_options& options) {
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);
   if (error) throw failure(exit_code::failure, fmt::format("{}: cannot create: {}", options.dir.string(), error.message()));
-  write_file(options.dir / snapshot_file_name(version), snapshot_sql(reference));
-  write_file(options.dir / file_name, text);
+  write_file_atomically(options.dir / snapshot_file_name(version), snapshot_sql(reference));
+  write_file_atomically(options.dir / file_name, text);
   record_sum(options.dir);
   result.result = generate_result::outcome::written;
   result.migration_file = options.dir / file_name;

@@ -1,3 +1,5 @@
+#include "overloaded.hpp"
+
 #include "litemig/plan.hpp"
 
 #include "litemig/compare.hpp"
@@ -16,11 +18,6 @@ namespace {
 
 constexpr int rename_column_since = 3025000;
 constexpr int drop_column_since = 3035000;
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
 
 // ADD COLUMN refuses a non-constant default once the table has rows, although the same
 // statement succeeds on an empty table: only literals count as constant here.

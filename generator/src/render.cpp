@@ -1,3 +1,5 @@
+#include "overloaded.hpp"
+
 #include "litemig/render.hpp"
 
 #include "litemig/normalize.hpp"
@@ -8,11 +10,6 @@
 namespace litemig {
 
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
 
 std::string q(std::string_view name) { return sqlite::quote_identifier(name); }
 

@@ -4,6 +4,7 @@
 #include "transfer.hpp"
 
 #include "litemig/applier.hpp"
+#include "litemig/files.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
@@ -19,14 +20,6 @@ namespace litemig {
 namespace {
 
 constexpr int step_count = 6;
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", file.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A fresh file name in FOLDER: NAME, or NAME with _2, _3, ... before the extension when taken.
 fs::path unused_name(const fs::path& folder, const std::string& stem, const std::string& extension) {
@@ -185,7 +178,7 @@ class deployment {
     std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
     sqlite::database db(working_copy_);
     for (const auto& file : files) {
-      const std::string sql = read_text(file);
+      const std::string sql = read_text_file(file);
       const std::string name = file.filename().string();
       try {
         sqlite::transaction fixup(db, sqlite::transaction_kind::immediate);

@@ -1,6 +1,7 @@
 #include "litemig/migration.hpp"
 
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -92,14 +93,6 @@ std::vector<std::string> directive_tables(std::string_view file_name, std::strin
     }
   }
   return tables;
-}
-
-std::string read_text_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace

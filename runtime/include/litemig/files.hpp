@@ -1,0 +1,19 @@
+// Whole-file reads and crash-safe writes, with failures that name the file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace litemig {
+
+// Throws failure(exit_code::failure) "PATH: cannot read the file".
+std::string read_text_file(const std::filesystem::path& path);
+
+// Writes beside PATH and renames into place, so a crash never leaves half a file.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
+// Writes only when the bytes differ (build outputs keep their time stamp); true when written.
+bool write_file_if_changed(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace litemig
