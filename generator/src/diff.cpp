@@ -53,12 +53,12 @@ template <typename T>
 void diff_objects(const std::vector<T>& from, const std::vector<T>& to, std::vector<schema_change>& changes,
                   auto created, auto dropped) {
   for (const auto& f : from) {
-    const auto found = std::find_if(to.begin(), to.end(), [&](const T& t) { return same_name(t.name, f.name); });
-    if (found == to.end() || !(*found == f)) changes.emplace_back(dropped(&f));
+    const auto* found = find_named(to, f.name);
+    if (!found || !(*found == f)) changes.emplace_back(dropped(&f));
   }
   for (const auto& t : to) {
-    const auto found = std::find_if(from.begin(), from.end(), [&](const T& f) { return same_name(t.name, f.name); });
-    if (found == from.end() || !(*found == t)) changes.emplace_back(created(&t));
+    const auto* found = find_named(from, t.name);
+    if (!found || !(*found == t)) changes.emplace_back(created(&t));
   }
 }
 

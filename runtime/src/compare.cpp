@@ -59,16 +59,15 @@ template <typename T, typename Detail>
 void compare_objects(kind k, const std::vector<T>& expected, const std::vector<T>& actual,
                      std::vector<schema_difference>& out, Detail detail) {
   for (const auto& want : expected) {
-    const auto found = std::find_if(actual.begin(), actual.end(), [&](const T& a) { return same_name(a.name, want.name); });
-    if (found == actual.end()) {
+    const auto* found = find_named(actual, want.name);
+    if (!found) {
       out.push_back({k, want.name, "is missing"});
     } else if (!(*found == want)) {
       detail(want, *found);
     }
   }
   for (const auto& have : actual) {
-    const auto found = std::find_if(expected.begin(), expected.end(), [&](const T& e) { return same_name(e.name, have.name); });
-    if (found == expected.end()) out.push_back({k, have.name, "is not expected"});
+    if (!find_named(expected, have.name)) out.push_back({k, have.name, "is not expected"});
   }
 }
 

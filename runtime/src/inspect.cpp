@@ -46,12 +46,7 @@ std::string virtual_module(std::string_view sql) {
 
 template <typename T>
 void sort_by_name(std::vector<T>& items) {
-  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return lower_ascii(a.name) < lower_ascii(b.name); });
-}
-
-bool mentions(const std::string& sql, std::string_view name) {
-  const auto tokens = tokenize(sql);
-  return std::any_of(tokens.begin(), tokens.end(), [&](const token& t) { return t.is_identifier() && same_name(t.value, name); });
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return less_name(a.name, b.name); });
 }
 
 std::string statement_text(const std::string& sql) {
@@ -72,10 +67,9 @@ schema inspect(sqlite::database& db) {
 
   std::vector<std::string> virtual_names;
   for (const auto& r : rows) {
-    if (r.type == "table" && lower_ascii(r.sql).find("virtual") != std::string::npos &&
-        tokenize(r.sql).size() > 1 && tokenize(r.sql)[1].is_word("virtual")) {
-      virtual_names.push_back(r.name);
-    }
+    if (r.type != "table") continue;
+    const auto prefix = tokenize(std::string_view(r.sql).substr(0, std::min<std::size_t>(r.sql.size(), 32)));
+    if (prefix.size() > 1 && prefix[1].is_word("virtual")) virtual_names.push_back(r.name);
   }
 
   schema result;
@@ -136,15 +130,23 @@ schema inspect_file(const std::filesystem::path& path) {
 }
 
 std::vector<const view*> views_in_dependency_order(const schema& s) {
+  // The lower-cased names each view's SQL mentions, read once per view.
+  std::map<const view*, std::set<std::string>> mentioned;
+  for (const auto& v : s.views) {
+    auto& names = mentioned[&v];
+    for (const auto& t : tokenize(v.sql)) {
+      if (t.is_identifier()) names.insert(lower_ascii(t.value));
+    }
+  }
   std::vector<const view*> ordered;
-  std::set<std::string> placed;
   std::vector<const view*> pending;
   for (const auto& v : s.views) pending.push_back(&v);
   while (!pending.empty()) {
     bool progress = false;
     for (auto it = pending.begin(); it != pending.end();) {
+      const auto& names = mentioned[*it];
       const bool ready = std::none_of(pending.begin(), pending.end(), [&](const view* other) {
-        return other != *it && mentions((*it)->sql, other->name);
+        return other != *it && names.contains(lower_ascii(other->name));
       });
       if (ready) {
         ordered.push_back(*it);

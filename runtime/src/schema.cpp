@@ -6,10 +6,11 @@ namespace litemig {
 
 namespace {
 
+char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 template <typename T>
 const T* find_by_name(const std::vector<T>& items, std::string_view name) {
-  const auto found = std::find_if(items.begin(), items.end(), [&](const T& item) { return same_name(item.name, name); });
-  return found == items.end() ? nullptr : &*found;
+  return find_named(items, name);
 }
 
 }  // namespace
@@ -22,8 +23,14 @@ std::string lower_ascii(std::string_view text) {
   return result;
 }
 
+bool less_name(std::string_view a, std::string_view b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return static_cast<unsigned char>(lower_char(x)) < static_cast<unsigned char>(lower_char(y));
+  });
+}
+
 bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower_ascii(a) == lower_ascii(b);
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_char(x) == lower_char(y); });
 }
 
 bool operator==(const foreign_key& a, const foreign_key& b) {
@@ -43,7 +50,11 @@ bool operator==(const table& a, const table& b) {
          a.strict == b.strict;
 }
 
-const column* table::find_column(std::string_view column_name) const { return find_by_name(columns, column_name); }
+// Columns keep their declared order: a linear search.
+const column* table::find_column(std::string_view column_name) const {
+  const auto found = std::find_if(columns.begin(), columns.end(), [&](const column& c) { return same_name(c.name, column_name); });
+  return found == columns.end() ? nullptr : &*found;
+}
 
 bool table::has_integer_primary_key() const {
   if (without_rowid || !primary || primary->parts.size() != 1) return false;

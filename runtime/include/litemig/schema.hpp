@@ -3,7 +3,9 @@
 // migrations); they never take part in comparisons.
 #pragma once
 
+#include <algorithm>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -109,7 +111,7 @@ struct virtual_table {
   friend bool operator==(const virtual_table& a, const virtual_table& b) { return a.key == b.key; }
 };
 
-// Every user object of a database, each list sorted by lower-cased name. Names compare as
+// Every user object of a database, each list sorted by less_name. Names compare as
 // SQLite compares identifiers: without regard to the letter case of ASCII letters.
 struct schema {
   std::vector<table> tables;
@@ -129,6 +131,16 @@ struct schema {
 
 // SQLite identifiers compare case-insensitively (ASCII letters only).
 bool same_name(std::string_view a, std::string_view b);
+// The order of the schema's lists: by lower-cased name, byte by byte.
+bool less_name(std::string_view a, std::string_view b);
 std::string lower_ascii(std::string_view text);
+
+// Binary search in a list kept in less_name order (as every list of a schema is).
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  const auto found = std::lower_bound(items.begin(), items.end(), name,
+                                      [](const T& item, std::string_view n) { return less_name(item.name, n); });
+  return found != items.end() && same_name(found->name, name) ? &*found : nullptr;
+}
 
 }  // namespace litemig
