@@ -88,9 +88,7 @@ std::string describe_first_change(const schema_diff& d) {
 
 // Runs the new migration on scratch databases: up must give the reference, down the previous
 // schema. A mismatch is litemig's own bug, reported before anything is written.
-void self_check(const std::string& previous_sql, const schema& previous, const schema& reference, const migration& m) {
-  auto scratch = sqlite::database::in_memory();
-  scratch.execute(previous_sql);
+void self_check(sqlite::database& scratch, const schema& previous, const schema& reference, const migration& m) {
   const auto run = [&](const migration_part& part, const schema& expected, const char* which) {
     try {
       scratch.execute(part.sql);
@@ -166,12 +164,16 @@ generate_result generate(const generate_options& options) {
     }
     previous_sql = *snapshot;
   }
-  schema previous;
+  // One scratch database holds the previous schema: it is inspected, and later runs the new
+  // migration for the self-check (loading a large schema is the costly part).
+  auto scratch = sqlite::database::in_memory();
   try {
-    previous = inspect_sql(previous_sql, set.locate(snapshot_file_name(latest)));
-  } catch (const std::runtime_error& e) {
-    throw failure(exit_code::usage, e.what());
+    scratch.execute(previous_sql);
+  } catch (const sqlite::error& e) {
+    throw failure(exit_code::usage,
+                  fmt::format("{}: does not load: {}", set.locate(snapshot_file_name(latest)), e.sqlite_message()));
   }
+  const auto previous = inspect(scratch);
   const auto reference = load_reference(options.reference);
 
   generate_result result;
@@ -197,7 +199,7 @@ generate_result generate(const generate_options& options) {
   const auto name = slug_of(options.name ? *options.name : latest == 0 ? "initial" : describe_first_change(up_diff));
   const auto file_name = fmt::format("{:04}_{}.sql", version, name);
   const auto text = render_migration_file(version, name, up, down);
-  self_check(previous_sql, previous, reference, parse_migration(file_name, text));
+  self_check(scratch, previous, reference, parse_migration(file_name, text));
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);

@@ -4,6 +4,7 @@
 
 #include "litemig/compare.hpp"
 #include "litemig/inspect.hpp"
+#include "litemig/normalize.hpp"
 #include "litemig/sql_tokens.hpp"
 #include "litemig/sqlite.hpp"
 
@@ -204,9 +205,10 @@ class planner {
     } catch (const sqlite::error&) {
       return false;
     }
-    const auto result = inspect(scratch);
-    const auto* t = result.find_table(a.to->name);
-    return t != nullptr && same_table_definition(*t, *a.to);
+    auto lookup = scratch.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?");
+    lookup.bind(1, std::string_view(a.to->name));
+    if (!lookup.step()) return false;
+    return same_table_definition(normalize_table(lookup.column_text(0)), *a.to);
   }
 
   void plan_rebuild(const change::table_altered& a) {
