@@ -184,7 +184,7 @@ class migrator {
     log(fmt::format("{} {} ({} -> {})", way_ == direction::up ? "applying" : "reverting", m.file_name, from, to));
 
     const schema& after = snapshots_.at(to);
-    const auto report = preflight(db_, snapshots_.at(from), after);
+    const auto report = preflight(db_, snapshots_.at(from), after, part.sql);
     for (const auto& note : report.notes) log(fmt::format("{}: {}", m.file_name, note));
     // A directive naming no table: the generator proved the part cannot break a foreign key.
     const bool check_keys = !part.foreign_key_check_declared || !part.foreign_key_check_tables.empty();

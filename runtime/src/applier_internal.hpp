@@ -104,8 +104,9 @@ struct preflight_report {
   std::vector<std::string> refusals;  // data the new schema's constraints reject
   std::vector<std::string> notes;     // values the new schema drops
 };
-// What the data of DB (at schema BEFORE) means for a migration to schema AFTER.
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after);
+// What the data of DB (at schema BEFORE) means for a migration to schema AFTER whose
+// statements are PART_SQL (its renames and copies are not drops).
+preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const std::string& part_sql);
 
 // Foreign key violations per "child -> parent" pair, for TABLES (all tables when empty).
 std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables);

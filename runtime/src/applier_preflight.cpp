@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace litemig::detail {
 
@@ -175,8 +176,28 @@ void check_foreign_key(sqlite::database& db, const schema& before, const table& 
                                  columns, parent->name, *orphans, parent->name, example_keys(db, t, where)));
 }
 
+// Lower-cased names a migration carries over under another name: the X of "RENAME COLUMN X"
+// and "ALTER TABLE X RENAME TO", and every name a rebuild's INSERT ... SELECT copies.
+std::set<std::string> carried_names(const std::string& part_sql) {
+  std::set<std::string> names;
+  const auto tokens = tokenize(part_sql);
+  bool in_copy = false;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const auto& t = tokens[i];
+    if (t.is_word("insert")) in_copy = false;
+    if (t.is_word("select") && i > 0) in_copy = true;
+    if (t.is_word("from") || t.is_punct(";")) in_copy = false;
+    if (in_copy && t.is_identifier()) names.insert(lower_ascii(t.value));
+    if (t.is_word("rename") && i + 2 < tokens.size() && tokens[i + 1].is_word("column")) names.insert(lower_ascii(tokens[i + 2].value));
+    if (t.is_word("rename") && i + 1 < tokens.size() && tokens[i + 1].is_word("to") && i >= 1) {
+      names.insert(lower_ascii(tokens[i - 1].value));
+    }
+  }
+  return names;
+}
+
 void check_table(sqlite::database& db, const schema& before, const table& old_table, const table& new_table,
-                 preflight_report& report) {
+                 preflight_report& report, const std::set<std::string>& carried) {
   auto& refusals = report.refusals;
   for (const auto& column : new_table.columns) {
     const auto* old_column = old_table.find_column(column.name);
@@ -217,7 +238,10 @@ void check_table(sqlite::database& db, const schema& before, const table& old_ta
     check_foreign_key(db, before, old_table, key, refusals);
   }
   for (const auto& old_column : old_table.columns) {
-    if (new_table.find_column(old_column.name) != nullptr || old_column.is_generated()) continue;
+    if (new_table.find_column(old_column.name) != nullptr || old_column.is_generated() ||
+        carried.contains(lower_ascii(old_column.name))) {
+      continue;
+    }
     const auto values = count_rows(db, fmt::format("SELECT count(*) FROM {} WHERE {} IS NOT NULL",
                                                    quote_identifier(old_table.name), quote_identifier(old_column.name)));
     if (values && *values > 0) {
@@ -227,12 +251,14 @@ void check_table(sqlite::database& db, const schema& before, const table& old_ta
   }
 }
 
+
 }  // namespace
 
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after) {
+preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const std::string& part_sql) {
   preflight_report report;
+  const auto carried = carried_names(part_sql);
   for (const auto& new_table : after.tables) {
-    if (const table* old_table = before.find_table(new_table.name)) check_table(db, before, *old_table, new_table, report);
+    if (const table* old_table = before.find_table(new_table.name)) check_table(db, before, *old_table, new_table, report, carried);
   }
   for (const auto& new_index : after.indexes) {
     if (!new_index.unique) continue;
@@ -244,7 +270,7 @@ preflight_report preflight(sqlite::database& db, const schema& before, const sch
     check_unique(db, *old_table, fmt::format("unique index \"{}\"", new_index.name), *terms, report.refusals);
   }
   for (const auto& old_table : before.tables) {
-    if (after.find_table(old_table.name) != nullptr) continue;
+    if (after.find_table(old_table.name) != nullptr || carried.contains(lower_ascii(old_table.name))) continue;
     const auto rows = count_rows(db, fmt::format("SELECT count(*) FROM {}", quote_identifier(old_table.name)));
     if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {} rows", old_table.name, *rows));
   }
