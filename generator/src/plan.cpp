@@ -76,7 +76,11 @@ class planner {
     std::set<std::string> triggers_to_recreate;
     for (const auto& t : from_.triggers) {
       const bool dropped = std::find(dropped_triggers_.begin(), dropped_triggers_.end(), &t) != dropped_triggers_.end();
-      const bool depends = std::any_of(touched_.begin(), touched_.end(), [&](const std::string& name) {
+      // A trigger on a view (INSTEAD OF) goes when its view is dropped.
+      const bool on_dropped_view = views_to_recreate.contains(lower_ascii(t.table)) ||
+                                   std::any_of(dropped_views_.begin(), dropped_views_.end(),
+                                               [&](const view* v) { return same_name(v->name, t.table); });
+      const bool depends = on_dropped_view || std::any_of(touched_.begin(), touched_.end(), [&](const std::string& name) {
         return same_name(t.table, name) || mentions_table(t.sql, name);
       });
       if (dropped || depends) {

@@ -136,6 +136,14 @@ TEST(Generate, ViewsOnViewsAndTriggersFollowARebuild) {
       "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins'); END;");
 }
 
+TEST(Generate, InsteadOfTriggersOnViewsSurviveTheViewsBeingRecreated) {
+  expect_migrates(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER); CREATE VIEW v AS SELECT id, a FROM t;"
+      "CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN INSERT INTO t(a) VALUES (NEW.a); END;",
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, a REAL); CREATE VIEW v AS SELECT id, a FROM t;"
+      "CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN INSERT INTO t(a) VALUES (NEW.a); END;");
+}
+
 TEST(Generate, AwkwardIdentifiersWorkEverywhere) {
   expect_migrates(
       "CREATE TABLE \"order\"(\"id\" INTEGER PRIMARY KEY, \" Title\" TEXT, \"we\"\"ird\" INT, [br[ack] TEXT, \"Grüße\" TEXT);"
