@@ -1,0 +1,344 @@
+-- litemig migration 0002: practice_goal_real_interval
+-- Generated from the reference database. Review it; edit it for data changes if needed,
+-- then record the edit with `litemig hash --dir <this directory>`.
+-- Each part runs in one transaction with foreign keys off; the tables listed on the
+-- foreign-key-check line are checked before commit.
+
+-- litemig:up
+-- litemig:foreign-key-check "practice_record"
+
+-- Drop view "view_playlist_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "view_playlist_joined";
+
+-- Drop view "practice_list_staged" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_staged";
+
+-- Drop view "practice_list_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_joined";
+
+-- Rebuild table "practice_record" (column "goal" is missing; column "id" is not at position 6; column "easiness" is not at position 7; column "interval" is INTEGER, expected REAL; column "repetitions" is not at position 9; column "review_date" is not at position 10; column "backup_practiced" is not at position 11; column "stability" is not at position 12; column "elapsed_days" is not at position 13; column "lapses" is not at position 14; column "state" is not at position 15)
+CREATE TABLE "litemig_new_practice_record"
+(
+    playlist_ref     INTEGER
+        constraint practice_record_playlist_playlist_id_fk
+            references playlist,
+    tune_ref         INTEGER
+        constraint practice_record_tune_id_fk
+            references tune,
+    practiced        TEXT,
+    quality          INTEGER,
+    goal             TEXT    not null default 'recall',
+    id               integer not null
+        primary key autoincrement,
+    easiness         REAL,
+    interval         REAL,
+    repetitions      integer,
+    review_date      TEXT,
+    backup_practiced TEXT,
+    stability        REAL,
+    elapsed_days     integer,
+    lapses           integer,
+    state            integer,
+    constraint practice_record_pk
+        unique (tune_ref, playlist_ref)
+);
+INSERT INTO "litemig_new_practice_record" ("playlist_ref", "tune_ref", "practiced", "quality", "id", "easiness", "interval", "repetitions", "review_date", "backup_practiced", "stability", "elapsed_days", "lapses", "state")
+  SELECT "playlist_ref", "tune_ref", "practiced", "quality", "id", "easiness", "interval", "repetitions", "review_date", "backup_practiced", "stability", "elapsed_days", "lapses", "state" FROM "practice_record";
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'practice_record'), 0))
+  WHERE name = 'litemig_new_practice_record';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'litemig_new_practice_record', seq FROM sqlite_sequence
+  WHERE name = 'practice_record' AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'litemig_new_practice_record');
+DROP TABLE "practice_record";
+ALTER TABLE "litemig_new_practice_record" RENAME TO "practice_record";
+
+-- Create index "idx_practice_record_playlist_review"
+CREATE INDEX idx_practice_record_playlist_review
+    on practice_record (playlist_ref, review_date);
+
+-- Create view "practice_list_joined"
+CREATE VIEW practice_list_joined AS
+SELECT
+    tune.id,
+    tune.title,
+    tune.type,
+    tune.structure,
+    tune.mode,
+    tune.incipit,
+    tune.genre,
+    tune.deleted,
+    playlist_tune.learned,
+    practice_record.practiced,
+    practice_record.quality,
+    practice_record.easiness,
+    practice_record.interval,
+    practice_record.repetitions,
+    practice_record.review_date,
+   (SELECT group_concat(tag.tag_text, ' ')
+    FROM tag
+    WHERE tag.tune_ref = tune.id
+      AND tag.user_ref = playlist.user_ref) AS tags,
+    playlist_tune.playlist_ref,
+    playlist.user_ref,
+    playlist_tune.deleted as playlist_deleted,
+    (SELECT group_concat(note.note_text, ' ')
+        FROM note
+        WHERE note.tune_ref = tune.id
+          AND note.user_ref = playlist.user_ref) AS notes,
+    (SELECT ref.url
+     FROM reference ref
+     WHERE ref.tune_ref = tune.id
+      AND ref.user_ref = playlist.user_ref
+      AND ref.favorite = 1
+    LIMIT 1) AS favorite_url
+FROM
+    tune
+LEFT JOIN
+    playlist_tune ON playlist_tune.tune_ref = tune.id
+LEFT JOIN
+    playlist ON playlist.playlist_id = playlist_tune.playlist_ref
+LEFT JOIN
+    practice_record ON practice_record.tune_ref = tune.id AND practice_record.playlist_ref = playlist_tune.playlist_ref
+LEFT JOIN
+    tag ON tag.tune_ref = tune.id;
+
+-- Create view "practice_list_staged"
+CREATE VIEW practice_list_staged AS
+SELECT
+       tune.id,
+       tune.title,
+       tune.type,
+       tune.structure,
+       tune.mode,
+       tune.incipit,
+       tune.genre,
+       tune.deleted,
+       playlist_tune.learned,
+       playlist.user_ref AS user_ref,
+       playlist.playlist_id AS playlist_id,
+       instrument.instrument AS instrument,
+       playlist_tune.deleted as playlist_deleted,
+       practice_record.practiced,
+       practice_record.quality,
+       practice_record.easiness,
+       practice_record.interval,
+       practice_record.repetitions,
+       practice_record.review_date,
+       practice_record.backup_practiced,
+       (SELECT group_concat(tag.tag_text, ' ')
+        FROM tag
+        WHERE tag.tune_ref = tune.id
+          AND tag.user_ref = playlist.user_ref) AS tags,
+       td.purpose AS purpose,
+       td.note_private AS note_private,
+       td.note_public AS note_public,
+       td.recall_eval AS recall_eval,
+       (SELECT group_concat(note.note_text, ' ')
+        FROM note
+        WHERE note.tune_ref = tune.id
+          AND note.user_ref = playlist.user_ref) AS notes,
+       (SELECT ref.url
+        FROM reference ref
+        WHERE ref.tune_ref = tune.id
+          AND ref.user_ref = playlist.user_ref
+          AND ref.favorite = 1
+        LIMIT 1) AS favorite_url
+FROM
+    tune
+LEFT JOIN
+    playlist_tune ON playlist_tune.tune_ref = tune.id
+LEFT JOIN
+    playlist ON playlist.playlist_id = playlist_tune.playlist_ref
+LEFT JOIN
+    instrument ON instrument.id = playlist.instrument_ref
+LEFT JOIN
+    practice_record ON practice_record.tune_ref = tune.id AND practice_record.playlist_ref = playlist_tune.playlist_ref
+LEFT JOIN
+    tag ON tag.tune_ref = tune.id
+LEFT JOIN
+    table_transient_data td ON td.tune_id = tune.id AND td.playlist_id = playlist_tune.playlist_ref;
+
+-- Create view "view_playlist_joined"
+CREATE VIEW view_playlist_joined AS
+SELECT 
+    p.playlist_id,
+    p.user_ref,
+    p.deleted AS playlist_deleted,
+    p.instrument_ref,
+    i.private_to_user,
+    i.instrument,
+    i.description,
+    i.genre_default,
+    i.deleted AS instrument_deleted
+FROM 
+    playlist p
+JOIN 
+    main.instrument i ON p.instrument_ref = i.id;
+
+-- litemig:down
+-- litemig:foreign-key-check "practice_record"
+
+-- Drop view "view_playlist_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "view_playlist_joined";
+
+-- Drop view "practice_list_staged" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_staged";
+
+-- Drop view "practice_list_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_joined";
+
+-- Rebuild table "practice_record" (column "id" is not at position 5; column "easiness" is not at position 6; column "interval" is REAL, expected INTEGER; column "repetitions" is not at position 8; column "review_date" is not at position 9; column "backup_practiced" is not at position 10; column "stability" is not at position 11; column "elapsed_days" is not at position 12; column "lapses" is not at position 13; column "state" is not at position 14; column "goal" is not expected)
+CREATE TABLE "litemig_new_practice_record"
+(
+    playlist_ref     INTEGER
+        constraint practice_record_playlist_playlist_id_fk
+            references playlist,
+    tune_ref         INTEGER
+        constraint practice_record_tune_id_fk
+            references tune,
+    practiced        TEXT,
+    quality          INTEGER,
+    id               integer not null
+        primary key autoincrement,
+    easiness         REAL,
+    interval         integer,
+    repetitions      integer,
+    review_date      TEXT,
+    backup_practiced TEXT,
+    stability        REAL,
+    elapsed_days     integer,
+    lapses           integer,
+    state            integer,
+    constraint practice_record_pk
+        unique (tune_ref, playlist_ref)
+);
+INSERT INTO "litemig_new_practice_record" ("playlist_ref", "tune_ref", "practiced", "quality", "id", "easiness", "interval", "repetitions", "review_date", "backup_practiced", "stability", "elapsed_days", "lapses", "state")
+  SELECT "playlist_ref", "tune_ref", "practiced", "quality", "id", "easiness", "interval", "repetitions", "review_date", "backup_practiced", "stability", "elapsed_days", "lapses", "state" FROM "practice_record";
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'practice_record'), 0))
+  WHERE name = 'litemig_new_practice_record';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'litemig_new_practice_record', seq FROM sqlite_sequence
+  WHERE name = 'practice_record' AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'litemig_new_practice_record');
+DROP TABLE "practice_record";
+ALTER TABLE "litemig_new_practice_record" RENAME TO "practice_record";
+
+-- Create index "idx_practice_record_playlist_review"
+CREATE INDEX idx_practice_record_playlist_review
+    on practice_record (playlist_ref, review_date);
+
+-- Create view "practice_list_joined"
+CREATE VIEW practice_list_joined AS
+SELECT
+    tune.id,
+    tune.title,
+    tune.type,
+    tune.structure,
+    tune.mode,
+    tune.incipit,
+    tune.genre,
+    tune.deleted,
+    playlist_tune.learned,
+    practice_record.practiced,
+    practice_record.quality,
+    practice_record.easiness,
+    practice_record.interval,
+    practice_record.repetitions,
+    practice_record.review_date,
+   (SELECT group_concat(tag.tag_text, ' ')
+    FROM tag
+    WHERE tag.tune_ref = tune.id
+      AND tag.user_ref = playlist.user_ref) AS tags,
+    playlist_tune.playlist_ref,
+    playlist.user_ref,
+    playlist_tune.deleted as playlist_deleted,
+    (SELECT group_concat(note.note_text, ' ')
+        FROM note
+        WHERE note.tune_ref = tune.id
+          AND note.user_ref = playlist.user_ref) AS notes,
+    (SELECT ref.url
+     FROM reference ref
+     WHERE ref.tune_ref = tune.id
+      AND ref.user_ref = playlist.user_ref
+      AND ref.favorite = 1
+    LIMIT 1) AS favorite_url
+FROM
+    tune
+LEFT JOIN
+    playlist_tune ON playlist_tune.tune_ref = tune.id
+LEFT JOIN
+    playlist ON playlist.playlist_id = playlist_tune.playlist_ref
+LEFT JOIN
+    practice_record ON practice_record.tune_ref = tune.id AND practice_record.playlist_ref = playlist_tune.playlist_ref
+LEFT JOIN
+    tag ON tag.tune_ref = tune.id;
+
+-- Create view "practice_list_staged"
+CREATE VIEW practice_list_staged AS
+SELECT
+       tune.id,
+       tune.title,
+       tune.type,
+       tune.structure,
+       tune.mode,
+       tune.incipit,
+       tune.genre,
+       tune.deleted,
+       playlist_tune.learned,
+       playlist.user_ref AS user_ref,
+       playlist.playlist_id AS playlist_id,
+       instrument.instrument AS instrument,
+       playlist_tune.deleted as playlist_deleted,
+       practice_record.practiced,
+       practice_record.quality,
+       practice_record.easiness,
+       practice_record.interval,
+       practice_record.repetitions,
+       practice_record.review_date,
+       practice_record.backup_practiced,
+       (SELECT group_concat(tag.tag_text, ' ')
+        FROM tag
+        WHERE tag.tune_ref = tune.id
+          AND tag.user_ref = playlist.user_ref) AS tags,
+       td.purpose AS purpose,
+       td.note_private AS note_private,
+       td.note_public AS note_public,
+       td.recall_eval AS recall_eval,
+       (SELECT group_concat(note.note_text, ' ')
+        FROM note
+        WHERE note.tune_ref = tune.id
+          AND note.user_ref = playlist.user_ref) AS notes,
+       (SELECT ref.url
+        FROM reference ref
+        WHERE ref.tune_ref = tune.id
+          AND ref.user_ref = playlist.user_ref
+          AND ref.favorite = 1
+        LIMIT 1) AS favorite_url
+FROM
+    tune
+LEFT JOIN
+    playlist_tune ON playlist_tune.tune_ref = tune.id
+LEFT JOIN
+    playlist ON playlist.playlist_id = playlist_tune.playlist_ref
+LEFT JOIN
+    instrument ON instrument.id = playlist.instrument_ref
+LEFT JOIN
+    practice_record ON practice_record.tune_ref = tune.id AND practice_record.playlist_ref = playlist_tune.playlist_ref
+LEFT JOIN
+    tag ON tag.tune_ref = tune.id
+LEFT JOIN
+    table_transient_data td ON td.tune_id = tune.id AND td.playlist_id = playlist_tune.playlist_ref;
+
+-- Create view "view_playlist_joined"
+CREATE VIEW view_playlist_joined AS
+SELECT 
+    p.playlist_id,
+    p.user_ref,
+    p.deleted AS playlist_deleted,
+    p.instrument_ref,
+    i.private_to_user,
+    i.instrument,
+    i.description,
+    i.genre_default,
+    i.deleted AS instrument_deleted
+FROM 
+    playlist p
+JOIN 
+    main.instrument i ON p.instrument_ref = i.id;
