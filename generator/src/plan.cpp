@@ -59,12 +59,27 @@ class planner {
 
   migration_plan run() {
     for (const auto& c : diff_.changes) classify(c);
-    const bool tables_change = !renamed_.empty() || !altered_.empty() || !dropped_tables_.empty();
 
-    // Every ALTER TABLE ... RENAME (also the last step of a rebuild) makes SQLite re-check every
-    // view in the schema, and a stale view fails it: views hold no data, so drop them all first.
+    // Table steps first: they decide what SQLite re-checks.
+    std::set<std::string> rebuilt;
+    for (const auto* a : altered_) {
+      if (!plan_native(*a)) {
+        plan_rebuild(*a);
+        rebuilt.insert(lower_ascii(a->to->name));
+      }
+    }
+    auto table_steps = std::move(plan_.steps);
+    plan_.steps.clear();
+    // Every ALTER TABLE ... RENAME (also the last step of a rebuild) and DROP COLUMN makes SQLite
+    // re-check every view and trigger in the schema, and a stale view fails it: views hold no
+    // data, so they are all dropped first and recreated after. ADD COLUMN checks nothing.
+    const bool recheck = !renamed_.empty() || std::any_of(table_steps.begin(), table_steps.end(), [](const plan_step& s) {
+      return std::holds_alternative<step::rename_column>(s) || std::holds_alternative<step::drop_column>(s) ||
+             std::holds_alternative<step::rebuild_table>(s);
+    });
+
     std::set<std::string> views_to_recreate;
-    if (tables_change) {
+    if (recheck) {
       const auto ordered = views_in_dependency_order(from_);
       for (auto it = ordered.rbegin(); it != ordered.rend(); ++it) {
         plan_.steps.emplace_back(step::drop_view{*it});
@@ -80,10 +95,10 @@ class planner {
       const bool on_dropped_view = views_to_recreate.contains(lower_ascii(t.table)) ||
                                    std::any_of(dropped_views_.begin(), dropped_views_.end(),
                                                [&](const view* v) { return same_name(v->name, t.table); });
-      const bool depends = on_dropped_view || std::any_of(touched_.begin(), touched_.end(), [&](const std::string& name) {
+      const bool depends = recheck && std::any_of(touched_.begin(), touched_.end(), [&](const std::string& name) {
         return same_name(t.table, name) || mentions_table(t.sql, name);
       });
-      if (dropped || depends) {
+      if (dropped || on_dropped_view || depends || rebuilt.contains(lower_ascii(t.table))) {
         plan_.steps.emplace_back(step::drop_trigger{&t});
         triggers_to_recreate.insert(lower_ascii(t.name));
       }
@@ -91,14 +106,7 @@ class planner {
     for (const auto* i : dropped_indexes_) plan_.steps.emplace_back(step::drop_index{i});
     for (const auto* v : dropped_virtual_) plan_.steps.emplace_back(step::drop_virtual_table{v});
     for (const auto& r : renamed_) plan_.steps.emplace_back(step::rename_table{r.from->name, r.to->name});
-
-    std::set<std::string> rebuilt;
-    for (const auto* a : altered_) {
-      if (!plan_native(*a)) {
-        plan_rebuild(*a);
-        rebuilt.insert(lower_ascii(a->to->name));
-      }
-    }
+    plan_.steps.insert(plan_.steps.end(), table_steps.begin(), table_steps.end());
     for (const auto* t : dropped_tables_) plan_.steps.emplace_back(step::drop_table{t});
     for (const auto* t : created_tables_) plan_.steps.emplace_back(step::create_table{t});
     for (const auto* v : created_virtual_) plan_.steps.emplace_back(step::create_virtual_table{v});
