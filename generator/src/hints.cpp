@@ -66,7 +66,11 @@ class line_reader {
       return name;
     }
     const auto start = pos_;
-    while (pos_ < line_.size() && line_[pos_] != ' ' && line_[pos_] != '\t' && line_[pos_] != '.') ++pos_;
+    while (pos_ < line_.size() && line_[pos_] != ' ' && line_[pos_] != '\t' && line_[pos_] != '.') {
+      // A quote inside a bare name would read back differently: such names must be quoted whole.
+      if (line_[pos_] == '"' || line_[pos_] == '\'') fail(fmt::format("quote inside an unquoted {}", what));
+      ++pos_;
+    }
     if (pos_ == start) fail(fmt::format("missing {}", what));
     return std::string(line_.substr(start, pos_ - start));
   }

@@ -263,6 +263,21 @@ void refuse_read_only(const fs::path& path, bool existed) {
                             path.string()));
 }
 
+// After a failed write (a full disk, an I/O error) SQLite may leave a hot journal beside the
+// file: a fresh connection that reads rolls it back, so the file is byte for byte as before.
+void roll_back_hot_journal(const fs::path& path) {
+  std::error_code error;
+  auto journal = path;
+  journal += "-journal";
+  if (!fs::exists(journal, error)) return;
+  try {
+    sqlite::database fresh(path, sqlite::open_mode::read_write);
+    fresh.validate();
+  } catch (const sqlite::error&) {
+    // The next read-write open will roll it back; the failure being reported stays the cause.
+  }
+}
+
 apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
                      const apply_options& options, direction way) {
   if (target < 0 || target > migrations.latest_version()) {
@@ -293,6 +308,7 @@ apply_result migrate(const fs::path& path, const migration_set& migrations, std:
   } catch (...) {
     // A file this call created and never committed to is removed: the database is as it was.
     if (!existed && fs::file_size(path, error) == 0 && !error) fs::remove(path, error);
+    if (existed) roll_back_hot_journal(path);
     throw;
   }
 }

@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <ctime>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <system_error>
 
 namespace litemig::detail {
@@ -47,6 +52,16 @@ fs::path write_backup(const fs::path& db_path, const std::optional<fs::path>& ba
   // Written under a temporary name first, so a crash never leaves a half backup that looks whole.
   auto partial = destination;
   partial += ".partial";
+  // The partial file gets the source's permissions before a byte is written: a backup is never
+  // readable by users the database was not readable by, even if the process dies mid-copy.
+  const auto mode = static_cast<mode_t>(fs::status(db_path).permissions() & fs::perms::mask);
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    throw failure(exit_code::failure, fmt::format("{}: cannot create the backup {}: {}", db_path.string(), partial.string(),
+                                                  std::generic_category().message(errno)));
+  }
+  ::fchmod(fd, mode);
+  ::close(fd);
   try {
     // A second connection reads while DB holds the write lock: the copy is the state the
     // migrations start from, and no other writer can slip in between.

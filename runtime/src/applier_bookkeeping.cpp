@@ -112,9 +112,19 @@ void record_stamp(sqlite::database& db, const migration_set& migrations, std::in
 void verify_checksums(sqlite::database& db, const migration_set& migrations, std::int64_t version,
                       bool allow_mismatch, const std::function<void(const std::string&)>& log) {
   for (const auto& row : read_history(db)) {
-    if (row.version > version) continue;
     const migration* file = migrations.find(row.version);
-    if (file == nullptr || file->checksum == row.checksum) continue;
+    if (row.version > version) {
+      throw failure(exit_code::checksum_mismatch,
+                    fmt::format("{}: records migration {:04} ({}) beyond its version {}; the history does not match the "
+                                "database; nothing was changed",
+                                db.path(), row.version, row.name, version));
+    }
+    if (file == nullptr) {
+      throw failure(exit_code::checksum_mismatch,
+                    fmt::format("{}: records migration {:04} ({}), which {} does not have; nothing was changed", db.path(),
+                                row.version, row.name, migrations.origin()));
+    }
+    if (file->checksum == row.checksum) continue;
     const auto message =
         fmt::format("{}: checksum mismatch: the file changed after it was applied to {} on {} (recorded {}, now {})",
                     migrations.locate(file->file_name), db.path(), row.applied_at, row.checksum.substr(0, 12),

@@ -1,0 +1,7 @@
+-- header
+-- litemig:up
+-- litemig:foreign-key-check "a" "b""c" d
+CREATE TABLE t(a);
+-- litemig:down
+-- litemig:foreign-key-check
+DROP TABLE t;

@@ -1,0 +1,2 @@
+-- litemig:up
+-- litemig:frobnicate

@@ -1,0 +1,4 @@
+-- litemig:down
+DROP TABLE t;
+-- litemig:up
+CREATE TABLE t(a);

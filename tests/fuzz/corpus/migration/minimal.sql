@@ -1,0 +1,4 @@
+-- litemig:up
+CREATE TABLE t(a);
+-- litemig:down
+DROP TABLE t;

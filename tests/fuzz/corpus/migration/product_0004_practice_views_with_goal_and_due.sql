@@ -1,0 +1,63 @@
+-- litemig migration 0004: practice_views_with_goal_and_due
+-- Generated from the reference database. Review it; edit it for data changes if needed,
+-- then record the edit with `litemig hash --dir <this directory>`.
+-- Each part runs in one transaction with foreign keys off; the tables listed on the
+-- foreign-key-check line are checked before commit.
+
+-- litemig:up
+-- litemig:foreign-key-check
+
+-- Drop view "practice_list_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_joined";
+
+-- Drop view "practice_list_staged" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_staged";
+
+-- Create view "practice_list_joined"
+CREATE VIEW practice_list_joined AS
+SELECT t.id, t.title, t.type, t.structure, t.mode, t.incipit, t.genre,
+       pt.playlist_ref, pt.scheduled, pt.learned, pt.goal, pt.deleted AS playlist_deleted,
+       pr.practiced, pr.quality, pr.easiness, pr.interval, pr.repetitions, pr.review_date,
+       (SELECT group_concat(tag.tag_text, ' ') FROM tag WHERE tag.tune_ref = t.id) AS tags
+FROM tune t
+JOIN playlist_tune pt ON pt.tune_ref = t.id
+LEFT JOIN practice_record pr ON pr.tune_ref = t.id AND pr.playlist_ref = pt.playlist_ref
+     AND pr.id = (SELECT max(id) FROM practice_record latest
+                  WHERE latest.tune_ref = t.id AND latest.playlist_ref = pt.playlist_ref)
+WHERE t.deleted = 0;
+
+-- Create view "practice_list_staged"
+CREATE VIEW practice_list_staged AS
+SELECT j.id, j.title, j.type, j.mode, j.playlist_ref, j.goal, j.scheduled, j.learned,
+       j.practiced, j.quality, j.easiness, j.interval, j.repetitions, j.review_date, j.tags,
+       coalesce(j.scheduled, j.review_date) AS due_at
+FROM practice_list_joined j
+WHERE j.playlist_deleted = 0;
+
+-- litemig:down
+-- litemig:foreign-key-check
+
+-- Drop view "practice_list_joined" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_joined";
+
+-- Drop view "practice_list_staged" (recreated below when it is kept)
+DROP VIEW IF EXISTS "practice_list_staged";
+
+-- Create view "practice_list_joined"
+CREATE VIEW practice_list_joined AS
+SELECT t.id, t.title, t.type, t.structure, t.mode, t.incipit, t.genre,
+       pt.playlist_ref, pt.scheduled, pt.learned, pt.deleted AS playlist_deleted,
+       pr.practiced, pr.quality, pr.easiness, pr.interval, pr.repetitions, pr.review_date,
+       (SELECT group_concat(tag.tag_text, ' ') FROM tag WHERE tag.tune_ref = t.id) AS tags
+FROM tune t
+JOIN playlist_tune pt ON pt.tune_ref = t.id
+LEFT JOIN practice_record pr ON pr.tune_ref = t.id AND pr.playlist_ref = pt.playlist_ref
+     AND pr.id = (SELECT max(id) FROM practice_record latest
+                  WHERE latest.tune_ref = t.id AND latest.playlist_ref = pt.playlist_ref)
+WHERE t.deleted = 0;
+
+-- Create view "practice_list_staged"
+CREATE VIEW practice_list_staged AS
+SELECT j.*, coalesce(j.review_date, j.scheduled) AS scheduled_for
+FROM practice_list_joined j
+WHERE j.playlist_deleted = 0;
