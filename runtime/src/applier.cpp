@@ -3,6 +3,7 @@
 #include "applier_internal.hpp"
 
 #include "litemig/inspect.hpp"
+#include "litemig/sql_tokens.hpp"
 
 #include <fmt/format.h>
 
@@ -43,6 +44,7 @@ class migrator {
   apply_result run() {
     while (step()) {
     }
+    report_free_space();
     return result_;
   }
 
@@ -112,6 +114,43 @@ class migrator {
     if (!options_.backup || created_) return;
     result_.backup = write_backup(path_, options_.backup_dir, version, target_, options_.busy_timeout);
     log(fmt::format("backup written to {}", result_.backup->string()));
+  }
+
+  // Tables the part rebuilds ("ALTER TABLE litemig_new_X RENAME TO X") that have planner
+  // statistics now: a rebuild loses them, and the planner would then guess.
+  std::vector<std::string> rebuilt_tables_with_statistics(const std::string& sql) {
+    std::vector<std::string> tables;
+    if (!has_object(db_, "sqlite_stat1")) return tables;
+    const auto tokens = tokenize(sql);
+    for (std::size_t i = 0; i + 5 < tokens.size(); ++i) {
+      if (!(tokens[i].is_word("alter") && tokens[i + 3].is_word("rename") && tokens[i + 4].is_word("to") &&
+            lower_ascii(tokens[i + 2].value).starts_with("litemig_new_"))) {
+        continue;
+      }
+      auto count = db_.prepare("SELECT count(*) FROM sqlite_stat1 WHERE tbl = ?");
+      count.bind(1, std::string_view(tokens[i + 5].value));
+      if (count.step() && count.column_int(0) > 0) tables.push_back(tokens[i + 5].value);
+    }
+    return tables;
+  }
+
+  // A sampled ANALYZE (analysis_limit) brings the statistics back at a small fraction of a full one.
+  void restore_statistics(const std::vector<std::string>& tables) {
+    if (tables.empty()) return;
+    db_.execute("PRAGMA analysis_limit = 1000");
+    for (const auto& t : tables) db_.execute("ANALYZE " + sqlite::quote_identifier(t));
+    db_.execute("PRAGMA analysis_limit = 0");
+  }
+
+  // Rebuilds leave the old pages free inside the file: say how much, and how to reclaim it.
+  void report_free_space() {
+    if (result_.applied.empty()) return;
+    const auto pages = db_.query_int("PRAGMA freelist_count").value_or(0);
+    const auto page_size = db_.query_int("PRAGMA page_size").value_or(0);
+    if (pages > 0) {
+      log(fmt::format("{}: {:.1f} MiB of free pages left by the migration; VACUUM reclaims them", where(),
+                      static_cast<double>(pages * page_size) / (1024.0 * 1024.0)));
+    }
   }
 
   // The header's page count against the file's size: a cut-off copy is refused untouched.
@@ -218,9 +257,11 @@ class migrator {
         return false;
       });
     }
+    const auto rebuilt_with_statistics = rebuilt_tables_with_statistics(part.sql);
     try {
       db_.execute(part.sql);
       db_.clear_progress_handler();
+      restore_statistics(rebuilt_with_statistics);
     } catch (const sqlite::error& e) {
       db_.clear_progress_handler();
       if (!report.refusals.empty()) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -176,6 +177,33 @@ TEST(Generate, AutoincrementCounterSurvivesARebuild) {
   sqlite::database db(db_path);
   db.execute("INSERT INTO t(a) VALUES (4)");
   EXPECT_EQ(db.query_int("SELECT max(id) FROM t"), 4) << "a deleted id was handed out again";
+}
+
+TEST(Generate, ARebuiltTableGetsItsPlannerStatisticsBackAndFreeSpaceIsReported) {
+  migration_harness h("stats");
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER); CREATE INDEX ta ON t(a);");
+  h.generate();
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a REAL); CREATE INDEX ta ON t(a);");
+  h.generate();
+  const auto set = migration_set::from_directory(h.migrations());
+  const auto db_path = h.dir() / "stats.sqlite3";
+  apply_options options;
+  options.backup = false;
+  options.target = 1;
+  upgrade(db_path, set, options);
+  {
+    sqlite::database db(db_path);
+    db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+               "INSERT INTO t(a) SELECT i % 17 FROM n; ANALYZE;");
+  }
+  std::vector<std::string> lines;
+  options.target = 2;
+  options.log = [&](const std::string& line) { lines.push_back(line); };
+  upgrade(db_path, set, options);
+  sqlite::database db(db_path);
+  EXPECT_GT(db.query_int("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 't'"), 0);
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("free pages") != std::string::npos; }))
+      << fmt::format("{}", fmt::join(lines, "\n"));
 }
 
 TEST(Generate, Fts5TableIsCreatedAndItsShadowTablesIgnored) {
