@@ -191,10 +191,14 @@ class planner {
   }
 
   bool native_result_matches(const change::table_altered& a, const std::vector<plan_step>& steps) const {
-    // All tables take part: renaming a parent rewrites the child's foreign keys.
+    // The table and every renamed table take part: renaming a parent rewrites the child's
+    // foreign keys.
     auto scratch = sqlite::database::in_memory();
     try {
-      for (const auto& t : from_.tables) scratch.execute(t.sql);
+      scratch.execute(a.from->sql);
+      for (const auto& r : renamed_) {
+        if (r.from != a.from) scratch.execute(r.from->sql);
+      }
       for (const auto& i : from_.indexes) {
         if (same_name(i.table, a.from->name) && !index_dropped(i)) scratch.execute(i.sql);
       }
