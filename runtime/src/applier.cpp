@@ -1,5 +1,6 @@
-// Upgrade and downgrade: one locked transaction per migration, so that a crash at any moment
-// leaves the database at a migration boundary and concurrent launches migrate exactly once.
+// Upgrade and downgrade: every pending migration runs under one write lock, in one
+// transaction, each checked before the next, so that a crash at any moment leaves the
+// database as it was or fully migrated, and concurrent launches migrate exactly once.
 #include "applier_internal.hpp"
 
 #include "litemig/inspect.hpp"
@@ -57,7 +58,8 @@ class migrator {
 
   bool pending(std::int64_t version) const { return way_ == direction::up ? version < target_ : version > target_; }
 
-  // One write transaction: the first also validates and adopts; each applies at most one migration.
+  // One write transaction: it validates and adopts, then applies every pending migration, each
+  // checked on its own (foreign keys, schema against its snapshot) before the next starts.
   bool step() {
     foreign_keys_off foreign_keys(db_);
     std::optional<sqlite::transaction> transaction;
@@ -89,13 +91,20 @@ class migrator {
     } else if (!pending(version)) {
       return false;
     }
-    const std::int64_t next = way_ == direction::up ? version + 1 : version - 1;
-    const migration& m = *migrations_.find(way_ == direction::up ? next : version);
-    apply(m, version, next);
+    // Every pending migration runs under this one lock: a launch that waited for it finds the
+    // database current, never half-way, and only the process that migrates writes a backup.
+    std::vector<std::int64_t> applied;
+    while (pending(version)) {
+      const std::int64_t next = way_ == direction::up ? version + 1 : version - 1;
+      const migration& m = *migrations_.find(way_ == direction::up ? next : version);
+      apply(m, version, next);
+      applied.push_back(m.version);
+      version = next;
+    }
     transaction->commit();
-    result_.applied.push_back(m.version);
-    result_.to_version = next;
-    return true;
+    result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
+    result_.to_version = version;
+    return false;
   }
 
   // Health check and backup, before the first change and under the write lock.

@@ -247,19 +247,21 @@ TEST_F(Applier, RefusesRowsThatBreakANewForeignKey) {
 }
 
 TEST_F(Applier, RollsBackAMigrationWhoseResultDiffersFromItsSnapshot) {
+  const auto db = path("app.sqlite3");
+  upgrade(db, migrations(), quiet());
   write_migration(migrations_dir(), 4, "wrong", "CREATE TABLE extra(a);", "DROP TABLE extra;",
                   read_file(migrations_dir() / "snapshots/0003.sql") + "CREATE TABLE extra(a, b);\n");
-  const auto db = path("app.sqlite3");
   const auto refused = failure_of([&] { upgrade(db, migrations(), quiet()); });
   EXPECT_EQ(refused.code(), exit_code::schema_mismatch);
   EXPECT_NE(std::string(refused.what()).find("0004_wrong.sql"), std::string::npos) << refused.what();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3) << "the migrations before it stay applied";
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3) << "the database stays as it was";
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'"), 0);
 }
 
 TEST_F(Applier, ReportsASqliteErrorNamingTheMigration) {
-  write_migration(migrations_dir(), 4, "broken", "CREATE TABLE nope(", "SELECT 1;", "");
   const auto db = path("app.sqlite3");
+  upgrade(db, migrations(), quiet());
+  write_migration(migrations_dir(), 4, "broken", "CREATE TABLE nope(", "SELECT 1;", "");
   const auto refused = failure_of([&] { upgrade(db, migrations(), quiet()); });
   EXPECT_EQ(refused.code(), exit_code::failure);
   EXPECT_NE(std::string(refused.what()).find("0004_broken.sql"), std::string::npos) << refused.what();
