@@ -6,6 +6,7 @@
 #include "litemig/applier.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/json.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -19,22 +20,8 @@ namespace {
 namespace po = boost::program_options;
 using litemig::exit_code;
 using litemig::failure;
+using litemig::json_string;
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += fmt::format("\\u{:04x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 struct db_options {
   bool json = false;

@@ -106,25 +106,6 @@ void self_check(sqlite::database& scratch, const schema& previous, const schema&
   run(m.down, previous, "down");
 }
 
-std::map<std::string, std::string> directory_files(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  if (!fs::is_directory(dir)) return files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.size() > 5 && std::isdigit(static_cast<unsigned char>(name[0])) && name.ends_with(".sql")) {
-      files.emplace(name, read_text_file(entry.path()));
-    }
-  }
-  if (fs::is_directory(dir / "snapshots")) {
-    for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
-      if (entry.is_regular_file() && entry.path().extension() == ".sql") {
-        files.emplace("snapshots/" + entry.path().filename().string(), read_text_file(entry.path()));
-      }
-    }
-  }
-  return files;
-}
-
 }  // namespace
 
 int parse_sqlite_version(const std::string& text) {
@@ -143,7 +124,8 @@ int parse_sqlite_version(const std::string& text) {
 
 std::size_t record_sum(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
-  const auto files = directory_files(dir);
+  auto files = read_migration_directory(dir);
+  files.erase(sum_file_name);
   write_file_atomically(dir / sum_file_name, render_sum(files));
   return files.size();
 }

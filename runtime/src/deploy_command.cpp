@@ -2,6 +2,7 @@
 // their migrations (e.g. `tunetrees db deploy`).
 #include "litemig/deploy.hpp"
 
+#include "litemig/json.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <boost/program_options.hpp>
@@ -16,25 +17,6 @@ namespace litemig {
 
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 template <typename T>
 std::string json_optional(const std::optional<T>& value) {

@@ -187,34 +187,26 @@ std::string render_sum(const std::map<std::string, std::string>& files) {
 
 std::string snapshot_file_name(std::int64_t version) { return fmt::format("snapshots/{:04}.sql", version); }
 
-migration_set migration_set::from_directory(const fs::path& dir) {
-  migration_set set;
-  set.origin_ = dir.string();
-  std::error_code error;
-  if (!fs::is_directory(dir, error)) return set;
-
+std::map<std::string, std::string> read_migration_directory(const fs::path& dir) {
   std::map<std::string, std::string> files;
-  auto add = [&](const std::string& name, const fs::path& path) {
-    const auto text = read_text_file(path);
-    set.add_file(name, text);
-    files.emplace(name, text);
-  };
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     const auto name = entry.path().filename().string();
-    if (name == sum_file_name || (name.ends_with(".sql") && !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])))) {
-      add(name, entry.path());
+    if (name == sum_file_name || (name.ends_with(".sql") && std::isdigit(static_cast<unsigned char>(name[0])))) {
+      files.emplace(name, read_text_file(entry.path()));
     }
   }
   if (fs::is_directory(dir / "snapshots", error)) {
     for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
       const auto name = "snapshots/" + entry.path().filename().string();
-      if (entry.is_regular_file() && snapshot_number(name)) add(name, entry.path());
+      if (entry.is_regular_file() && snapshot_number(name)) files.emplace(name, read_text_file(entry.path()));
     }
   }
   // Files the sum lists beyond migrations and snapshots (e.g. the hints file) are read too.
-  if (set.has_sum_) {
-    std::istringstream lines(set.sum_text_);
+  if (const auto sum = files.find(sum_file_name); sum != files.end()) {
+    std::istringstream lines(sum->second);
     std::string line;
     while (std::getline(lines, line)) {
       const auto space = line.find(' ');
@@ -225,6 +217,14 @@ migration_set migration_set::from_directory(const fs::path& dir) {
       }
     }
   }
+  return files;
+}
+
+migration_set migration_set::from_directory(const fs::path& dir) {
+  migration_set set;
+  set.origin_ = dir.string();
+  const auto files = read_migration_directory(dir);
+  for (const auto& [name, text] : files) set.add_file(name, text);
   set.validate();
   set.check_integrity(files);
   return set;
@@ -249,7 +249,8 @@ void migration_set::add_file(std::string_view name, std::string_view text) {
     has_sum_ = true;
   } else if (const auto snapshot = snapshot_number(name)) {
     snapshots_[*snapshot] = std::string(text);
-  } else if (!name.starts_with("snapshots/")) {
+  } else if (!name.starts_with("snapshots/") && name.ends_with(".sql") && !name.empty() &&
+             std::isdigit(static_cast<unsigned char>(name[0]))) {
     migrations_.push_back(parse_named(name, locate(name), text));
   }
 }

@@ -8,11 +8,6 @@ namespace {
 
 char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-template <typename T>
-const T* find_by_name(const std::vector<T>& items, std::string_view name) {
-  return find_named(items, name);
-}
-
 }  // namespace
 
 std::string lower_ascii(std::string_view text) {
@@ -74,11 +69,11 @@ bool table::column_in_key(std::string_view column_name) const {
   });
 }
 
-const table* schema::find_table(std::string_view name) const { return find_by_name(tables, name); }
-const index* schema::find_index(std::string_view name) const { return find_by_name(indexes, name); }
-const view* schema::find_view(std::string_view name) const { return find_by_name(views, name); }
-const trigger* schema::find_trigger(std::string_view name) const { return find_by_name(triggers, name); }
-const virtual_table* schema::find_virtual_table(std::string_view name) const { return find_by_name(virtual_tables, name); }
+const table* schema::find_table(std::string_view name) const { return find_named(tables, name); }
+const index* schema::find_index(std::string_view name) const { return find_named(indexes, name); }
+const view* schema::find_view(std::string_view name) const { return find_named(views, name); }
+const trigger* schema::find_trigger(std::string_view name) const { return find_named(triggers, name); }
+const virtual_table* schema::find_virtual_table(std::string_view name) const { return find_named(virtual_tables, name); }
 
 bool schema::empty() const {
   return tables.empty() && indexes.empty() && views.empty() && triggers.empty() && virtual_tables.empty();

@@ -4,6 +4,7 @@
 #include "options.hpp"
 
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 #include "litemig/migration.hpp"
 #include "litemig/sqlite.hpp"
 
@@ -12,10 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,72 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct directory_file {
-  std::string name;  // relative to the migrations directory, '/' separated
-  std::string text;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Rewrites PATH only when its bytes change, so the build system sees no change otherwise.
-void write_if_changed(const fs::path& path, const std::string& text) {
-  std::error_code ignored;
-  if (fs::exists(path, ignored) && read_file(path) == text) return;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw failure(exit_code::failure, fmt::format("{}: cannot write", temporary.string()));
-  }
-  fs::rename(temporary, path);
-}
-
-// Every file the runtime reads from a migrations directory (as migration_set::from_directory
-// does, including extra files the sum lists), in a stable order.
-std::vector<directory_file> collect_files(const fs::path& dir) {
-  static const std::regex snapshot_name(R"(\d+\.sql)");
-  std::map<std::string, std::string> files;
-  if (!fs::is_directory(dir)) return {};
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    const bool migration_file = name.ends_with(".sql") && std::isdigit(static_cast<unsigned char>(name[0]));
-    if (entry.is_regular_file() && (migration_file || name == "litemig.sum")) files.emplace(name, read_file(entry.path()));
-  }
-  if (fs::is_directory(dir / "snapshots")) {
-    for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
-      const auto name = entry.path().filename().string();
-      if (entry.is_regular_file() && std::regex_match(name, snapshot_name)) {
-        files.emplace("snapshots/" + name, read_file(entry.path()));
-      }
-    }
-  }
-  if (const auto sum = files.find("litemig.sum"); sum != files.end()) {
-    std::istringstream lines(sum->second);
-    std::string line;
-    while (std::getline(lines, line)) {
-      const auto space = line.find(' ');
-      if (space == std::string::npos || line.starts_with("total ")) continue;
-      const auto name = line.substr(space + 1);
-      if (!files.count(name) && name.find("..") == std::string::npos && fs::is_regular_file(dir / name)) {
-        files.emplace(name, read_file(dir / name));
-      }
-    }
-  }
-  std::vector<directory_file> sorted;
-  for (auto& [name, text] : files) sorted.push_back({name, std::move(text)});
-  return sorted;
-}
-
 // A C++ string literal for arbitrary bytes: printable ASCII as is, everything else as
 // three-digit octal escapes (which, unlike \x, never swallow the next character).
-std::string cpp_literal(const std::string& bytes) {
+std::string cpp_literal(std::string_view bytes) {
   std::string out = "\"";
   for (const char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);
@@ -108,7 +43,8 @@ std::string cpp_literal(const std::string& bytes) {
   return out;
 }
 
-std::string embedded_source(const std::vector<directory_file>& files, std::int64_t latest) {
+// FILES is the migrations directory by relative name ('/' separated), in name order.
+std::string embedded_source(const std::vector<embedded_file>& files, std::int64_t latest) {
   std::string out =
       "// Written by litemig embed from the migrations directory; do not edit.\n"
       "#include \"litemig/embedded.hpp\"\n\n";
@@ -197,9 +133,9 @@ int embed_command(const arguments& args) {
       throw failure(exit_code::usage, "--tests needs --litemig (see litemig embed --help)");
     }
 
-    const auto files = collect_files(dir);
+    const auto files = read_migration_directory(dir);
     std::vector<embedded_file> views;
-    for (const auto& f : files) views.push_back({f.name, f.text});
+    for (const auto& [name, text] : files) views.push_back({name, text});
     const auto set = migration_set::from_embedded(views);
     if (set.integrity() == sum_state::mismatch) {
       auto problem = set.integrity_problem();
@@ -208,11 +144,11 @@ int embed_command(const arguments& args) {
                     fmt::format("{} (after editing a migration on purpose, run: litemig hash --dir {})", problem, dir));
     }
 
-    write_if_changed(output, embedded_source(files, set.latest_version()));
+    write_file_if_changed(output, embedded_source(views, set.latest_version()));
     if (!tests.empty()) {
       const auto absolute_dir = fs::absolute(dir).lexically_normal();
       const auto absolute_reference = reference.empty() ? std::string{} : fs::absolute(reference).lexically_normal().string();
-      write_if_changed(tests, tests_list(set, litemig, absolute_dir, absolute_reference, fixtures_by_version(fixtures), prefix));
+      write_file_if_changed(tests, tests_list(set, litemig, absolute_dir, absolute_reference, fixtures_by_version(fixtures), prefix));
     }
     return 0;
   });

@@ -5,6 +5,7 @@
 #include "options.hpp"
 
 #include "litemig/applier.hpp"
+#include "litemig/json.hpp"
 #include "litemig/migration.hpp"
 
 #include <chrono>
@@ -21,8 +22,7 @@ void add_apply_options(command_spec& spec);
 // Reads those options into apply_options.
 apply_options read_apply_options(const po::variables_map& values);
 
-// A JSON string literal.
-std::string json_string(std::string_view text);
+// A JSON string literal, or null.
 std::string json_optional_string(const std::optional<std::string>& text);
 
 // Reports long statements on stderr while it is a terminal: "\r0003_rebuild: running for 12 s".

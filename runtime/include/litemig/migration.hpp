@@ -90,6 +90,11 @@ class migration_set {
   std::string integrity_problem_;
 };
 
+// Every file the runtime reads from a migrations directory, by name relative to DIR:
+// NNNN_*.sql, snapshots/NNNN.sql, litemig.sum and the further files the sum lists.
+// A missing directory gives none.
+std::map<std::string, std::string> read_migration_directory(const std::filesystem::path& dir);
+
 // The snapshot file name for VERSION inside a migrations directory.
 std::string snapshot_file_name(std::int64_t version);
 
