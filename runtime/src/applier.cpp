@@ -121,7 +121,7 @@ class migrator {
       }
     }
     if (!options_.backup || created_) return;
-    result_.backup = write_backup(path_, options_.backup_dir, version, target_, options_.busy_timeout);
+    result_.backup = write_backup(db_, path_, options_.backup_dir, version, target_, options_.busy_timeout);
     log(fmt::format("backup written to {}", result_.backup->string()));
   }
 

@@ -37,10 +37,19 @@ fs::path free_backup_name(const fs::path& folder, const fs::path& db_path, std::
   return candidate;
 }
 
+// Closes the backup file however the copy ends.
+struct descriptor {
+  explicit descriptor(int opened) : fd(opened) {}
+  descriptor(const descriptor&) = delete;
+  descriptor& operator=(const descriptor&) = delete;
+  ~descriptor() { ::close(fd); }
+  const int fd;
+};
+
 }  // namespace
 
-fs::path write_backup(const fs::path& db_path, const std::optional<fs::path>& backup_dir, std::int64_t from,
-                      std::int64_t to, std::chrono::milliseconds busy_timeout) {
+fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::optional<fs::path>& backup_dir,
+                      std::int64_t from, std::int64_t to, std::chrono::milliseconds busy_timeout) {
   const fs::path folder = backup_dir ? *backup_dir : fs::absolute(db_path).parent_path();
   std::error_code error;
   fs::create_directories(folder, error);
@@ -61,13 +70,18 @@ fs::path write_backup(const fs::path& db_path, const std::optional<fs::path>& ba
                                                   std::generic_category().message(errno)));
   }
   ::fchmod(fd, mode);
-  ::close(fd);
   try {
-    // A second connection reads while DB holds the write lock: the copy is the state the
-    // migrations start from, and no other writer can slip in between.
-    sqlite::database reader(db_path, sqlite::open_mode::read_only);
-    reader.set_busy_timeout(busy_timeout);
-    reader.backup_to(partial);
+    const descriptor partial_file(fd);
+    if (db.query_text("PRAGMA journal_mode").value_or("") != "wal") {
+      // DB holds the write lock and has changed nothing: the file is the state the migrations
+      // start from, and a plain copy of it is the fastest consistent backup.
+      db.copy_file_to(partial_file.fd);
+    } else {
+      // In WAL mode committed pages may still live in the WAL: SQLite's backup API reads through it.
+      sqlite::database reader(db_path, sqlite::open_mode::read_only);
+      reader.set_busy_timeout(busy_timeout);
+      reader.backup_to(partial);
+    }
   } catch (const sqlite::error& e) {
     fs::remove(partial, error);
     throw failure(exit_code::failure,

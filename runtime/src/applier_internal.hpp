@@ -93,8 +93,8 @@ snapshot_match match_snapshots(const schema& live, const migration_set& migratio
 
 // ---- backup (applier_backup.cpp)
 
-// Online backup of DB_PATH (whose write lock the caller holds), named after the time and both versions.
-std::filesystem::path write_backup(const std::filesystem::path& db_path,
+// Backup of DB_PATH, whose write lock DB holds, named after the time and both versions.
+std::filesystem::path write_backup(sqlite::database& db, const std::filesystem::path& db_path,
                                    const std::optional<std::filesystem::path>& backup_dir, std::int64_t from,
                                    std::int64_t to, std::chrono::milliseconds busy_timeout);
 

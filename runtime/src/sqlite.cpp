@@ -4,7 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cerrno>
+#include <system_error>
 #include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace litemig::sqlite {
 
@@ -26,6 +35,40 @@ std::string describe(int code, std::string_view message, std::string_view sql, s
 int progress_trampoline(void* context) {
   auto* handler = static_cast<std::function<bool()>*>(context);
   return (*handler)() ? 1 : 0;
+}
+
+// The descriptor SQLite already has open on PATH, found by its device and inode. Only read from,
+// never closed: closing any descriptor on the file would drop this process's POSIX locks on it.
+std::optional<int> open_descriptor_of(const std::string& path) {
+  struct stat wanted {};
+  if (::stat(path.c_str(), &wanted) != 0) return std::nullopt;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    int fd = -1;
+    const auto name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+    struct stat found {};
+    if (::fstat(fd, &found) == 0 && S_ISREG(found.st_mode) && found.st_dev == wanted.st_dev &&
+        found.st_ino == wanted.st_ino) {
+      return fd;
+    }
+  }
+  return std::nullopt;
+}
+
+// copy_file_range(2) of the first SIZE bytes of PATH: the kernel copies without a round trip
+// through this process. Returns how many bytes it copied (0 where it cannot).
+std::int64_t copy_in_kernel(const std::string& path, int destination_fd, std::int64_t size) {
+  const auto source_fd = open_descriptor_of(path);
+  if (!source_fd) return 0;
+  loff_t in = 0;
+  loff_t out = 0;
+  while (in < size) {
+    const auto n = ::copy_file_range(*source_fd, &in, destination_fd, &out, static_cast<std::size_t>(size - in), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+  }
+  return in;
 }
 
 }  // namespace
@@ -164,6 +207,33 @@ void database::backup_to(const std::filesystem::path& destination) {
   } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(backup);
   if (rc != SQLITE_DONE) throw error(rc, sqlite3_errstr(rc), {}, target.path_);
+}
+
+void database::copy_file_to(int destination_fd) {
+  sqlite3_file* file = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc != SQLITE_OK || file == nullptr || file->pMethods == nullptr) fail(rc == SQLITE_OK ? SQLITE_MISUSE : rc);
+  sqlite3_int64 size = 0;
+  rc = file->pMethods->xFileSize(file, &size);
+  if (rc != SQLITE_OK) throw error(rc, sqlite3_errstr(rc), {}, path_);
+  sqlite3_int64 copied = copy_in_kernel(path_, destination_fd, size);
+  // Where the kernel cannot copy between these files: large reads through SQLite's handle.
+  constexpr sqlite3_int64 chunk = 8 * 1024 * 1024;
+  std::vector<char> buffer(static_cast<std::size_t>(std::min(size - copied, chunk)));
+  while (copied < size) {
+    const auto length = static_cast<int>(std::min(size - copied, chunk));
+    rc = file->pMethods->xRead(file, buffer.data(), length, copied);
+    if (rc != SQLITE_OK) throw error(rc, sqlite3_errstr(rc), {}, path_);
+    for (int written = 0; written < length;) {
+      const auto n = ::pwrite(destination_fd, buffer.data() + written, static_cast<std::size_t>(length - written),
+                              copied + written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw error(SQLITE_IOERR_WRITE, std::generic_category().message(n < 0 ? errno : ENOSPC));
+      written += static_cast<int>(n);
+    }
+    copied += length;
+  }
+  if (::fsync(destination_fd) != 0) throw error(SQLITE_IOERR_FSYNC, std::generic_category().message(errno));
 }
 
 statement::statement(statement&& other) noexcept

@@ -3,6 +3,7 @@
 
 #include "litemig/applier.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 
 #include <gtest/gtest.h>
 
@@ -108,10 +109,12 @@ TEST_F(Applier, WritesABackupWithBothVersionsAndTheSourcePermissions) {
   const auto db = path("app.sqlite3");
   create_library_database(db, migrations_dir(), 5);
   fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  const auto before = litemig::read_text_file(db);
   auto options = quiet(true);
   options.backup_dir = path("backups");
   const auto result = upgrade(db, migrations(), options);
   ASSERT_TRUE(result.backup);
+  EXPECT_EQ(litemig::read_text_file(*result.backup), before) << "the file as it was before the upgrade, byte for byte";
   EXPECT_EQ(result.backup->parent_path(), path("backups"));
   const auto name = result.backup->filename().string();
   EXPECT_TRUE(name.starts_with("app.")) << name;
@@ -341,10 +344,16 @@ TEST_F(Applier, WorksOnWriteAheadLogDatabases) {
   create_library_database(db, migrations_dir(), 4);
   sqlite::database reader(db);
   EXPECT_EQ(reader.query_text("PRAGMA journal_mode = WAL"), "wal");
+  reader.execute("INSERT INTO tune(title) VALUES ('only in the log')");
   EXPECT_FALSE(is_current(db, library_latest));
-  upgrade(db, migrations(), quiet(true));
+  auto options = quiet(true);
+  options.backup_dir = path("backups");
+  const auto result = upgrade(db, migrations(), options);
   EXPECT_TRUE(is_current(db, library_latest)) << "the version is read from the log, not the stale header";
-  EXPECT_EQ(reader.query_int("SELECT count(*) FROM note"), 4);
+  EXPECT_EQ(reader.query_int("SELECT count(*) FROM note"), 5) << "four tunes and the one added in the log";
+  ASSERT_TRUE(result.backup);
+  EXPECT_EQ(query_int(*result.backup, "SELECT count(*) FROM tune WHERE title = 'only in the log'"), 1)
+      << "the backup holds what was committed to the log";
 }
 
 TEST_F(Applier, PreflightCountsRowsFailingANewCheckAndUniqueColumn) {

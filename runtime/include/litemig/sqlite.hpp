@@ -78,6 +78,11 @@ class database {
 
   // Online backup (SQLite's backup API) of the main database into DESTINATION.
   void backup_to(const std::filesystem::path& destination);
+  // The main database file copied byte for byte into the open file DESTINATION_FD (then synced),
+  // read through SQLite's own handle: opening and closing a second descriptor on the file would
+  // drop this process's POSIX locks. Consistent only while this connection holds a lock that keeps
+  // writers out, has written nothing yet, and the database is not in WAL mode.
+  void copy_file_to(int destination_fd);
 
   const std::string& path() const noexcept { return path_; }
   sqlite3* handle() const noexcept { return db_; }
