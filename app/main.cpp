@@ -31,6 +31,7 @@ commands:
   tunes [--playlist ID]                           the tunes of a playlist
   due [--playlist ID]                             the tunes due for practice
   practice --tune ID --quality 0-5 [--playlist ID] record a practice, schedule the next one
+  version                                         the app's version and its database's schema version
   db current|history|upgrade|downgrade|check [--json] [--to N]
   db deploy ...                                   migrate a production database safely
 
@@ -141,6 +142,11 @@ int run(const global_options& options) {
     return 0;
   }
   const auto& command = options.command.front();
+  if (command == "version") {
+    std::cout << fmt::format("tunetrees {}: {} at schema version {}\n", TUNETREES_VERSION, options.db.string(),
+                             db.user_version());
+    return 0;
+  }
   const auto parsed = parse_command_options(options.command);
   const auto playlist = playlist_or_first(db, parsed);
   if (command == "tunes") {

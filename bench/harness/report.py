@@ -104,8 +104,8 @@ def target_rows(results, largest_case):
     if add:
         add_ratio = ratio(pick(results, "add column", "litemig"), reference_of(results, "add column", add[0].case))
         row("Add column ≤ 1.5 × shell", add_ratio, None if add_ratio is None else add_ratio <= 1.5)
-    launch = pick(results, "launch", "tunetrees start-up")
-    launch_tool = "tunetrees start-up"
+    launch_tool = "tunetrees start-up (version command)"
+    launch = pick(results, "launch", launch_tool)
     if not launch:
         launch_tool = "litemig upgrade (nothing to do)"
         launch = pick(results, "launch", launch_tool)

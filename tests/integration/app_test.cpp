@@ -152,6 +152,11 @@ TEST_F(TunetreesApp, DemoCreatesAnEarlyDatabaseAndMigratesIt) {
   EXPECT_NE(demo.output.find("created demo database"), std::string::npos) << demo.output;
   EXPECT_NE(demo.output.find("from schema version 1 to"), std::string::npos) << demo.output;
   EXPECT_NE(demo.output.find("Recorded a practice"), std::string::npos) << demo.output;
+  const auto version = run_app(db_argument(db) + " version");
+  ASSERT_EQ(version.exit_code, 0) << version.output;
+  const auto schema_version = litemig::sqlite::database(db, litemig::sqlite::open_mode::read_only).user_version();
+  EXPECT_NE(version.output.find("at schema version " + std::to_string(schema_version)), std::string::npos)
+      << version.output;
 }
 
 TEST_F(TunetreesApp, RefusesADatabaseNewerThanItsMigrationsAndLeavesItAlone) {
