@@ -45,7 +45,7 @@ class migrator {
   apply_result run() {
     while (step()) {
     }
-    report_free_space();
+    handle_free_space();
     return result_;
   }
 
@@ -151,15 +151,28 @@ class migrator {
     db_.execute("PRAGMA analysis_limit = 0");
   }
 
-  // Rebuilds leave the old pages free inside the file: say how much, and how to reclaim it.
-  void report_free_space() {
+  // Rebuilds leave the old pages free inside the file: say how much, and reclaim it when asked.
+  void handle_free_space() {
     if (result_.applied.empty()) return;
-    const auto pages = db_.query_int("PRAGMA freelist_count").value_or(0);
-    const auto page_size = db_.query_int("PRAGMA page_size").value_or(0);
-    if (pages > 0) {
-      log(fmt::format("{}: {:.1f} MiB of free pages left by the migration; VACUUM reclaims them", where(),
-                      static_cast<double>(pages * page_size) / (1024.0 * 1024.0)));
+    const auto free_mib = [this] {
+      return static_cast<double>(db_.query_int("PRAGMA freelist_count").value_or(0) *
+                                 db_.query_int("PRAGMA page_size").value_or(0)) / (1024.0 * 1024.0);
+    };
+    const double left = free_mib();
+    if (left == 0) return;
+    if (!options_.vacuum) {
+      log(fmt::format("{}: {:.1f} MiB of free pages left by the migration; --vacuum (or VACUUM) reclaims them", where(),
+                      left));
+      return;
     }
+    try {
+      db_.execute("VACUUM");
+    } catch (const sqlite::error& e) {
+      throw failure(e.is_busy() ? exit_code::busy : exit_code::failure,
+                    fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {:.1f} MiB of free pages remain",
+                                where(), result_.to_version, e.sqlite_message(), left));
+    }
+    log(fmt::format("{}: VACUUM reclaimed {:.1f} MiB", where(), left - free_mib()));
   }
 
   // The header's page count against the file's size: a cut-off copy is refused untouched.

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace litemig;
 using namespace litemig::testing;
 
@@ -337,6 +339,43 @@ TEST_F(Applier, RemovesADatabaseItCreatedWhenTheFirstMigrationFails) {
   const auto db = path("new.sqlite3");
   EXPECT_EQ(failure_of([&] { upgrade(db, migrations(), quiet()); }).code(), exit_code::failure);
   EXPECT_FALSE(fs::exists(db));
+}
+
+TEST_F(Applier, ReportsFreePagesAndVacuumsThemWhenAsked) {
+  fs::remove_all(migrations_dir());
+  const std::string wide = "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL, abc TEXT);\n";
+  const std::string narrow = "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n";
+  write_migration(migrations_dir(), 1, "tune", wide, "DROP TABLE tune;", wide);
+  write_migration(migrations_dir(), 2, "rebuild",
+                  "CREATE TABLE new_tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n"
+                  "INSERT INTO new_tune SELECT id, title FROM tune;\nDROP TABLE tune;\nALTER TABLE new_tune RENAME TO tune;",
+                  "SELECT 1;", narrow);
+  for (const bool vacuum : {false, true}) {
+    const auto db = path(vacuum ? "vacuumed.sqlite3" : "kept.sqlite3");
+    auto to_one = quiet();
+    to_one.target = 1;
+    upgrade(db, migrations(), to_one);
+    sqlite::database(db).execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+        "INSERT INTO tune(title, abc) SELECT 'tune ' || i, printf('%.500c', 'x') FROM n");
+    std::vector<std::string> lines;
+    auto options = quiet();
+    options.vacuum = vacuum;
+    options.log = [&](const std::string& line) { lines.push_back(line); };
+    upgrade(db, migrations(), options);
+    const auto free_pages = query_int(db, "PRAGMA freelist_count");
+    const auto said = [&](const std::string& text) {
+      return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(text) != std::string::npos; });
+    };
+    if (vacuum) {
+      EXPECT_EQ(free_pages, 0);
+      EXPECT_TRUE(said("VACUUM reclaimed"));
+    } else {
+      EXPECT_GT(free_pages, 200);
+      EXPECT_TRUE(said("MiB of free pages left by the migration"));
+    }
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM tune"), 2000);
+  }
 }
 
 TEST_F(Applier, WorksOnWriteAheadLogDatabases) {

@@ -21,6 +21,9 @@ struct apply_options {
   bool allow_checksum_mismatch = false;
   std::chrono::milliseconds busy_timeout{30000};
   bool create_if_missing = true;
+  // VACUUM after the migrations committed when they left free pages (a rebuild frees the old
+  // table's): the file shrinks back, at the cost of rewriting it once.
+  bool vacuum = false;
   // Receives human-readable progress lines ("applying 0003_rename ..."); may be empty.
   std::function<void(const std::string&)> log;
   // Called during long statements with the migration being applied; may be empty.
