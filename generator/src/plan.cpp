@@ -252,7 +252,28 @@ class planner {
       reasons.push_back(d.description);
     }
     r.reason = fmt::format("{}", fmt::join(reasons, "; "));
+    if (keeps_foreign_key_values(r)) keys_kept_.insert(lower_ascii(a.to->name));
     plan_.steps.emplace_back(std::move(r));
+  }
+
+  // A rebuild cannot give its own table a new foreign-key violation when the table's foreign keys
+  // are unchanged and every column they read is copied as it was, with the same type and
+  // collation: each row keeps the values it had, compared the same way.
+  static bool keeps_foreign_key_values(const step::rebuild_table& r) {
+    if (r.from->foreign_keys != r.to->foreign_keys) return false;
+    for (const auto& fk : r.to->foreign_keys) {
+      for (const auto& name : fk.columns) {
+        const auto copy = std::find_if(r.copies.begin(), r.copies.end(),
+                                       [&](const auto& c) { return same_name(c.first->name, name); });
+        const auto source = std::find_if(r.from->columns.begin(), r.from->columns.end(),
+                                         [&](const column& c) { return same_name(c.name, name); });
+        if (copy == r.copies.end() || source == r.from->columns.end() || copy->second != q(source->name) ||
+            copy->first->type != source->type || copy->first->collation != source->collation) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   void collect_foreign_key_checks(const std::set<std::string>& rebuilt) {
@@ -260,7 +281,7 @@ class planner {
     std::set<std::string> parents(rebuilt);
     for (const auto* t : dropped_tables_) parents.insert(lower_ascii(t->name));
     for (const auto& t : to_.tables) {
-      if (rebuilt.contains(lower_ascii(t.name))) names.insert(t.name);
+      if (rebuilt.contains(lower_ascii(t.name)) && !keys_kept_.contains(lower_ascii(t.name))) names.insert(t.name);
       for (const auto& fk : t.foreign_keys) {
         if (parents.contains(lower_ascii(fk.parent_table))) names.insert(t.name);
       }
@@ -274,6 +295,7 @@ class planner {
   int version_;
   migration_plan plan_;
   std::vector<std::string> touched_;
+  std::set<std::string> keys_kept_;  // rebuilt tables whose foreign keys read unchanged values
   std::vector<const table*> created_tables_, dropped_tables_;
   std::vector<change::table_renamed> renamed_;
   std::vector<const change::table_altered*> altered_;

@@ -128,6 +128,20 @@ TEST(Plan, ARebuildRecreatesIndexesTriggersAndDependentViewsInOrder) {
   EXPECT_EQ(p->plan.foreign_key_check_tables, std::vector<std::string>{"t"});
 }
 
+TEST(Plan, ForeignKeysAreCheckedOnlyWhereARebuildCanChangeWhatTheyRead) {
+  const std::string parent = "CREATE TABLE p(id INTEGER PRIMARY KEY);";
+  const auto other_column = plan_for(parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER REFERENCES p(id), x INTEGER)",
+                                     parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER REFERENCES p(id), x REAL)");
+  ASSERT_TRUE(has_step<step::rebuild_table>(other_column->plan));
+  EXPECT_TRUE(other_column->plan.foreign_key_check_tables.empty()) << "n is copied as it was";
+  const auto filled = plan_for(parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER REFERENCES p(id))",
+                               parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0 REFERENCES p(id))");
+  EXPECT_EQ(filled->plan.foreign_key_check_tables, std::vector<std::string>{"t"}) << "NULLs become 0, which may have no parent";
+  const auto new_key = plan_for(parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, x INTEGER)",
+                                parent + "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER REFERENCES p(id), x REAL)");
+  EXPECT_EQ(new_key->plan.foreign_key_check_tables, std::vector<std::string>{"t"});
+}
+
 TEST(Render, QuotesEveryIdentifier) {
   const auto p = plan_for("CREATE TABLE \"my \"\"table\"(\" Title\" TEXT, \"select\" INT)",
                           "CREATE TABLE \"my \"\"table\"(\" Name\" TEXT, \"select\" INT)", "rename column \"my \"\"table\".\" Title\" to \" Name\"");

@@ -5,7 +5,7 @@
 -- foreign-key-check line are checked before commit.
 
 -- litemig:up
--- litemig:foreign-key-check "practice_record"
+-- litemig:foreign-key-check
 
 -- Drop view "view_playlist_joined" (recreated below when it is kept)
 DROP VIEW IF EXISTS "view_playlist_joined";
@@ -175,7 +175,7 @@ JOIN
     main.instrument i ON p.instrument_ref = i.id;
 
 -- litemig:down
--- litemig:foreign-key-check "practice_record"
+-- litemig:foreign-key-check
 
 -- Drop view "view_playlist_joined" (recreated below when it is kept)
 DROP VIEW IF EXISTS "view_playlist_joined";
