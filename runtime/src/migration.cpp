@@ -3,8 +3,9 @@
 #include "litemig/errors.hpp"
 #include "litemig/files.hpp"
 
+#include "sha256.hpp"
+
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -98,15 +99,9 @@ std::vector<std::string> directive_tables(std::string_view file_name, std::strin
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw failure(exit_code::failure, "SHA-256 computation failed in libcrypto");
-  }
-  std::string hex;
-  hex.reserve(64);
-  for (unsigned char byte : digest) hex += fmt::format("{:02x}", byte);
-  return hex;
+  detail::sha256 hasher;
+  hasher.update(data);
+  return hasher.hex();
 }
 
 namespace {

@@ -1,8 +1,7 @@
 #include "transfer.hpp"
 
 #include "litemig/errors.hpp"
-
-#include <openssl/evp.h>
+#include "sha256.hpp"
 
 #include <fmt/format.h>
 
@@ -103,23 +102,14 @@ std::string shell_quote(std::string_view text) {
 std::string file_sha256(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", file.string()));
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    throw failure(exit_code::failure, "cannot start a SHA-256 digest");
-  }
+  detail::sha256 hasher;
   std::vector<char> buffer(1 << 16);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto count = static_cast<std::size_t>(in.gcount());
-    if (count > 0) EVP_DigestUpdate(context.get(), buffer.data(), count);
+    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
   }
   if (in.bad()) throw failure(exit_code::failure, fmt::format("{}: read error", file.string()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  return hasher.hex();
 }
 
 std::unique_ptr<endpoint> open_endpoint(const location& where, const ssh_tools& tools) {

@@ -39,7 +39,7 @@ struct migration {
 // Parses one migration file. Throws failure(exit_code::usage) naming FILE_NAME on bad input.
 migration parse_migration(std::string_view file_name, std::string_view text);
 
-// Hex SHA-256 (OpenSSL libcrypto).
+// Hex SHA-256 (GNU Nettle).
 std::string sha256_hex(std::string_view data);
 
 // State of a directory's litemig.sum against the files it lists.
