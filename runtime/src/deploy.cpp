@@ -143,8 +143,9 @@ class deployment {
 
   void back_up() {
     const fs::path local_backup = unused_name(options_.backup_dir, fmt::format("{}_{}", prefix_, stamp_), ".sqlite3");
-    const std::string remote_name = fmt::format("backup_{}_{}.sqlite3", transfer::file_stem(source_->path()), stamp_);
-    begin(2, "backup", local_backup.string() + (source_->is_remote() ? " and " + remote_name + " next to the source" : ""));
+    const std::string remote_stem = fmt::format("backup_{}_{}", transfer::file_stem(source_->path()), stamp_);
+    begin(2, "backup",
+          local_backup.string() + (source_->is_remote() ? " and " + remote_stem + ".sqlite3 next to the source" : ""));
     if (options_.dry_run) {
       log("  dry run: no backup written");
       return;
@@ -158,7 +159,7 @@ class deployment {
     deploy_checks::check_database(local_backup);
     log(fmt::format("  local backup {} reopened: integrity ok", local_backup.string()));
     if (source_->is_remote()) {
-      result_.remote_backup = source_->copy_beside(remote_name, fetched_sha256_);
+      result_.remote_backup = source_->copy_beside(remote_stem, ".sqlite3", fetched_sha256_);
       log(fmt::format("  remote backup {}: same SHA-256 as the checked copy", *result_.remote_backup));
     }
   }

@@ -32,9 +32,9 @@ restore_result restore(const restore_options& options) {
     std::optional<std::string> replaced_sha256;
     if (target->exists()) {
       replaced_sha256 = target->sha256();
-      const std::string name = fmt::format("backup_{}_{}.sqlite3", transfer::file_stem(target->path()),
-                                           deploy_checks::file_timestamp());
-      result.previous_kept_as = target->copy_beside(name, *replaced_sha256);
+      const std::string stem =
+          fmt::format("backup_{}_{}", transfer::file_stem(target->path()), deploy_checks::file_timestamp());
+      result.previous_kept_as = target->copy_beside(stem, ".sqlite3", *replaced_sha256);
       log(fmt::format("kept the file being replaced as {}", *result.previous_kept_as));
     }
     target->replace(copy, replaced_sha256);

@@ -79,9 +79,10 @@ class endpoint {
   virtual bool has_journal() const = 0;
   virtual void fetch(const std::filesystem::path& destination) const = 0;
   virtual std::string sha256() const = 0;
-  // Copies the file to NAME in its own folder and checks the copy holds EXPECTED_SHA256.
-  // Returns where the copy is, for messages.
-  virtual std::string copy_beside(const std::string& name, const std::string& expected_sha256) const = 0;
+  // Copies the file to STEM + EXTENSION in its own folder (STEM_2 + EXTENSION, ... when that
+  // exists: never overwritten) and checks the copy holds EXPECTED_SHA256. Returns where the copy is.
+  virtual std::string copy_beside(const std::string& stem, const std::string& extension,
+                                  const std::string& expected_sha256) const = 0;
   // Puts LOCAL_FILE in place of the file: written under a temporary name beside it, checked,
   // given the old file's permissions, then renamed. With EXPECTED_CURRENT_SHA256, refuses when
   // the file changed since it was read.

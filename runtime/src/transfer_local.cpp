@@ -51,9 +51,10 @@ class local_endpoint final : public endpoint {
 
   std::string sha256() const override { return file_sha256(file_); }
 
-  std::string copy_beside(const std::string& name, const std::string& expected_sha256) const override {
-    const fs::path copy = file_.parent_path() / name;
-    if (fs::exists(copy)) fail(copy, "already exists; not overwritten");
+  std::string copy_beside(const std::string& stem, const std::string& extension,
+                          const std::string& expected_sha256) const override {
+    fs::path copy = file_.parent_path() / (stem + extension);
+    for (int n = 2; fs::exists(copy); ++n) copy = file_.parent_path() / fmt::format("{}_{}{}", stem, n, extension);
     copy_local_file(file_, copy);
     if (file_sha256(copy) != expected_sha256) fail(copy, "the copy differs from the database it was made from");
     return copy.string();

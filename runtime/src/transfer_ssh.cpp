@@ -22,11 +22,14 @@ std::string reason(const process_result& result) {
   return std::string(text);
 }
 
-// $1 = database, $2 = copy. Prints the copy's SHA-256.
+// $1 = database, $2 = the copy's path without extension, $3 = its extension. The first unused
+// of $2$3, $2_2$3, ... is written; prints its SHA-256, then its path.
 const char* const copy_script =
-    "if [ -e \"$2\" ]; then echo 'already exists; not overwritten' >&2; exit 10; fi\n"
-    "cp -p -- \"$1\" \"$2\" || exit 11\n"
-    "sha256sum < \"$2\" | cut -c1-64\n";
+    "copy=\"$2$3\"; n=2\n"
+    "while [ -e \"$copy\" ]; do copy=\"$2_$n$3\"; n=$((n + 1)); done\n"
+    "cp -p -- \"$1\" \"$copy\" || exit 11\n"
+    "sha256sum < \"$copy\" | cut -c1-64\n"
+    "printf '%s\\n' \"$copy\"\n";
 
 // $1 = uploaded temporary file, $2 = database, $3 = SHA-256 the upload must have,
 // $4 = SHA-256 the database must still have ("" when there is nothing to compare).
@@ -72,10 +75,13 @@ class ssh_endpoint final : public endpoint {
 
   std::string sha256() const override { return remote_sha256(where_.path); }
 
-  std::string copy_beside(const std::string& name, const std::string& expected_sha256) const override {
-    const std::string copy = sibling(name);
-    const auto result = run_script(copy_script, {where_.path, copy},
-                                   fmt::format("cannot copy {} to {}", describe(), copy));
+  std::string copy_beside(const std::string& stem, const std::string& extension,
+                          const std::string& expected_sha256) const override {
+    const std::string wanted = sibling(stem);
+    const auto result = run_script(copy_script, {where_.path, wanted, extension},
+                                   fmt::format("cannot copy {} to {}{}", describe(), wanted, extension));
+    std::string copy = result.output.size() > 65 ? result.output.substr(65) : wanted + extension;
+    while (!copy.empty() && copy.back() == '\n') copy.pop_back();
     if (result.output.substr(0, 64) != expected_sha256) {
       fail_at(copy, "the copy differs from the database that was fetched");
     }
