@@ -11,6 +11,8 @@
 #include "litemig/render.hpp"
 #include "litemig/sqlite.hpp"
 
+#include "previous_schema.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -24,7 +26,12 @@ namespace litemig {
 
 namespace {
 
-schema load_reference(const fs::path& path) {
+struct reference_database {
+  sqlite::database db;
+  schema inspected;
+};
+
+reference_database load_reference(const fs::path& path) {
   if (!fs::exists(path)) throw failure(exit_code::failure, fmt::format("{}: reference database not found", path.string()));
   try {
     sqlite::database db(path, sqlite::open_mode::read_only);
@@ -38,7 +45,7 @@ schema load_reference(const fs::path& path) {
                       fmt::format("{}: view \"{}\" does not compile: {}", path.string(), v.name, e.sqlite_message()));
       }
     }
-    return s;
+    return {std::move(db), std::move(s)};
   } catch (const sqlite::error& e) {
     const auto cause = e.is_not_a_database() ? "not an SQLite database (or a damaged one)" : e.sqlite_message();
     throw failure(exit_code::failure, fmt::format("{}: cannot read the reference database: {}", path.string(), cause));
@@ -46,6 +53,28 @@ schema load_reference(const fs::path& path) {
     throw;
   } catch (const std::runtime_error& e) {
     throw failure(exit_code::failure, e.what());
+  }
+}
+
+// The SQL of the newest snapshot of SET ("" without migrations).
+std::string latest_snapshot(const migration_set& set) {
+  const auto latest = set.latest_version();
+  if (latest == 0) return {};
+  const auto snapshot = set.snapshot(latest);
+  if (!snapshot) {
+    throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
+                                                set.locate(snapshot_file_name(latest)), latest));
+  }
+  return *snapshot;
+}
+
+// PREVIOUS_SQL, the newest snapshot of SET, in a scratch database.
+loaded_snapshot load_previous(const migration_set& set, const std::string& previous_sql, reference_database& reference) {
+  try {
+    return load_snapshot(previous_sql, reference.db, reference.inspected);
+  } catch (const sqlite::error& e) {
+    throw failure(exit_code::usage, fmt::format("{}: does not load: {}",
+                                                set.locate(snapshot_file_name(set.latest_version())), e.sqlite_message()));
   }
 }
 
@@ -137,26 +166,12 @@ generate_result generate(const generate_options& options) {
                                                 set.integrity_problem(), options.dir.string()));
   }
   const auto latest = set.latest_version();
-  std::string previous_sql;
-  if (latest > 0) {
-    const auto snapshot = set.snapshot(latest);
-    if (!snapshot) {
-      throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
-                                                  set.locate(snapshot_file_name(latest)), latest));
-    }
-    previous_sql = *snapshot;
-  }
+  const auto previous_sql = latest_snapshot(set);
+  auto reference_file = load_reference(options.reference);
+  const auto& reference = reference_file.inspected;
   // One scratch database holds the previous schema: it is inspected, and later runs the new
   // migration for the self-check (loading a large schema is the costly part).
-  auto scratch = sqlite::database::in_memory();
-  try {
-    scratch.execute(previous_sql);
-  } catch (const sqlite::error& e) {
-    throw failure(exit_code::usage,
-                  fmt::format("{}: does not load: {}", set.locate(snapshot_file_name(latest)), e.sqlite_message()));
-  }
-  const auto previous = inspect(scratch);
-  const auto reference = load_reference(options.reference);
+  auto [scratch, previous] = load_previous(set, previous_sql, reference_file);
 
   generate_result result;
   if (compare(reference, previous).empty()) return result;

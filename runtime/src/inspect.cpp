@@ -49,12 +49,6 @@ void sort_by_name(std::vector<T>& items) {
   std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return less_name(a.name, b.name); });
 }
 
-std::string statement_text(const std::string& sql) {
-  std::string text = sql;
-  while (!text.empty() && (text.back() == ';' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
-  return text + ";\n";
-}
-
 }  // namespace
 
 schema inspect(sqlite::database& db) {
@@ -164,13 +158,19 @@ std::vector<const view*> views_in_dependency_order(const schema& s) {
   return ordered;
 }
 
+std::string snapshot_statement(const std::string& sql) {
+  std::string text = sql;
+  while (!text.empty() && (text.back() == ';' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
+  return text + ";\n";
+}
+
 std::string snapshot_sql(const schema& s) {
   std::string text;
-  for (const auto& t : s.tables) text += statement_text(t.sql);
-  for (const auto& v : s.virtual_tables) text += statement_text(v.sql);
-  for (const auto& i : s.indexes) text += statement_text(i.sql);
-  for (const auto* v : views_in_dependency_order(s)) text += statement_text(v->sql);
-  for (const auto& t : s.triggers) text += statement_text(t.sql);
+  for (const auto& t : s.tables) text += snapshot_statement(t.sql);
+  for (const auto& v : s.virtual_tables) text += snapshot_statement(v.sql);
+  for (const auto& i : s.indexes) text += snapshot_statement(i.sql);
+  for (const auto* v : views_in_dependency_order(s)) text += snapshot_statement(v->sql);
+  for (const auto& t : s.triggers) text += snapshot_statement(t.sql);
   return text;
 }
 

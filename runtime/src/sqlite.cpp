@@ -132,12 +132,15 @@ void database::fail(int code, std::string_view sql) const {
 }
 
 void database::execute(std::string_view sql) {
-  const char* cursor = sql.data();
-  const char* end = sql.data() + sql.size();
+  // Passed with its terminating NUL: otherwise SQLite copies the rest of the script before
+  // preparing each statement, which is quadratic on a schema of thousands of statements.
+  const std::string text(sql);
+  const char* cursor = text.c_str();
+  const char* end = cursor + text.size();
   while (cursor < end) {
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
-    const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor), &raw, &tail);
+    const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor) + 1, &raw, &tail);
     if (rc != SQLITE_OK) fail(rc, std::string_view(cursor, static_cast<std::size_t>(end - cursor)));
     if (raw == nullptr) break;  // only whitespace or comments remain
     statement stmt(*this, raw);
@@ -193,6 +196,16 @@ void database::clear_progress_handler() {
 
 void database::backup_to(const std::filesystem::path& destination) {
   database target(destination, open_mode::create);
+  copy_main_into(target);
+}
+
+database database::in_memory_copy() {
+  auto copy = in_memory();
+  copy_main_into(copy);
+  return copy;
+}
+
+void database::copy_main_into(database& target) {
   sqlite3_backup* backup = sqlite3_backup_init(target.db_, "main", db_, "main");
   if (backup == nullptr) target.fail(sqlite3_errcode(target.db_));
   // A writer holding the source may make a step busy: retry for up to 30 seconds, not forever.

@@ -24,6 +24,9 @@ schema inspect_file(const std::filesystem::path& path);
 // that loads into an empty database (tables, then indexes, views in dependency order, triggers).
 std::string snapshot_sql(const schema& s);
 
+// One statement of snapshot_sql(): SQL as stored, ended by ";\n".
+std::string snapshot_statement(const std::string& sql);
+
 }  // namespace litemig
 
 namespace litemig {

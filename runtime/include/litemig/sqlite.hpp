@@ -78,6 +78,8 @@ class database {
 
   // Online backup (SQLite's backup API) of the main database into DESTINATION.
   void backup_to(const std::filesystem::path& destination);
+  // The main database copied into a new private in-memory database, by the same API.
+  database in_memory_copy();
   // The main database file copied byte for byte into the open file DESTINATION_FD (then synced),
   // read through SQLite's own handle: opening and closing a second descriptor on the file would
   // drop this process's POSIX locks. Consistent only while this connection holds a lock that keeps
@@ -90,6 +92,7 @@ class database {
  private:
   database() = default;
   [[noreturn]] void fail(int code, std::string_view sql = {}) const;
+  void copy_main_into(database& target);
 
   sqlite3* db_ = nullptr;
   std::string path_;
