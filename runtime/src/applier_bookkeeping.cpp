@@ -1,5 +1,6 @@
-// litemig's own records in a database: the litemig_history table and PRAGMA user_version.
+// litemig's own records in a database: litemig_history, litemig_verified_schema and PRAGMA user_version.
 #include "applier_internal.hpp"
+#include "sha256.hpp"
 
 #include <fmt/format.h>
 
@@ -90,6 +91,42 @@ void record_reverted(sqlite::database& db, std::int64_t version) {
   remove.bind(1, version);
   remove.step();
   db.set_user_version(version - 1);
+}
+
+namespace {
+
+constexpr const char* verified_schema_table = "litemig_verified_schema";
+
+std::string schema_digest(sqlite::database& db) {
+  detail::sha256 hasher;
+  auto rows = db.prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+      "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' ORDER BY type, name");
+  while (rows.step()) {
+    for (int column = 0; column < 4; ++column) {
+      hasher.update(rows.column_text(column));
+      hasher.update(std::string_view("\x1f", 1));
+    }
+  }
+  return hasher.hex();
+}
+
+}  // namespace
+
+void record_verified_schema(sqlite::database& db, std::int64_t version) {
+  db.execute(fmt::format("CREATE TABLE IF NOT EXISTS {}(version INTEGER NOT NULL, digest TEXT NOT NULL)",
+                         verified_schema_table));
+  db.execute(fmt::format("DELETE FROM {}", verified_schema_table));
+  auto insert = db.prepare(fmt::format("INSERT INTO {}(version, digest) VALUES (?1, ?2)", verified_schema_table));
+  insert.bind(1, version).bind(2, schema_digest(db));
+  insert.step();
+}
+
+bool is_verified_schema(sqlite::database& db, std::int64_t version) {
+  if (!has_object(db, verified_schema_table)) return false;
+  auto query = db.prepare(fmt::format("SELECT digest FROM {} WHERE version = ?1", verified_schema_table));
+  query.bind(1, version);
+  return query.step() && query.column_text(0) == schema_digest(db);
 }
 
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version) {

@@ -46,6 +46,11 @@ std::vector<recorded_migration> read_history(sqlite::database& db);
 void create_history_table(sqlite::database& db);
 void record_applied(sqlite::database& db, const migration& applied);
 void record_reverted(sqlite::database& db, std::int64_t version);
+// The schema as it stood when VERSION passed its check against the snapshot, as a digest of
+// sqlite_schema: while the digest still matches, the schema cannot have drifted, and the
+// snapshot need not be loaded to prove it.
+void record_verified_schema(sqlite::database& db, std::int64_t version);
+bool is_verified_schema(sqlite::database& db, std::int64_t version);
 // Makes the history say exactly 1..VERSION are applied and sets user_version.
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version);
 // Refuses (exit 6) when a recorded migration up to VERSION differs from its file.

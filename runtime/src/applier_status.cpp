@@ -99,8 +99,8 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
       throw sqlite_failure(e, path.string());
     }
     std::int64_t chosen = version.value_or(0);
+    snapshot_cache snapshots(migrations);
     if (!version && has_user_objects(db)) {
-      snapshot_cache snapshots(migrations);
       const auto match = match_snapshots(inspect(db), migrations, snapshots);
       if (match.matches.empty()) {
         throw failure(exit_code::schema_mismatch,
@@ -111,6 +111,10 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
       chosen = match.matches.back();
     }
     record_stamp(db, migrations, chosen);
+    // A schema equal to the version's snapshot needs no snapshot loaded by the next upgrade.
+    if (chosen > 0 && migrations.snapshot(chosen) && compare(snapshots.at(chosen), inspect(db)).empty()) {
+      record_verified_schema(db, chosen);
+    }
     transaction->commit();
     return chosen;
   });

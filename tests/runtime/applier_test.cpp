@@ -165,6 +165,21 @@ TEST_F(Applier, RefusesTablesChangedOutsideMigrations) {
   EXPECT_FALSE(check(db, migrations()).empty());
 }
 
+TEST_F(Applier, RemembersTheVerifiedSchemaAndStillRefusesLaterDrift) {
+  const auto db = path("app.sqlite3");
+  create_library_database(db, migrations_dir(), 2);
+  EXPECT_EQ(query_int(db, "SELECT version FROM litemig_verified_schema"), 1);
+  stamp(db, migrations(), 1);
+  EXPECT_EQ(query_int(db, "SELECT version FROM litemig_verified_schema"), 1) << "a stamp that matches its snapshot";
+  sqlite::database(db).execute("CREATE INDEX tune_title ON tune(title)");
+  const auto refused = failure_of([&] { upgrade(db, migrations(), quiet()); });
+  EXPECT_EQ(refused.code(), exit_code::schema_mismatch) << refused.what();
+  sqlite::database(db).execute("DROP INDEX tune_title");
+  upgrade(db, migrations(), quiet());
+  EXPECT_EQ(query_int(db, "SELECT version FROM litemig_verified_schema"), library_latest);
+  EXPECT_TRUE(check(db, migrations()).empty());
+}
+
 TEST_F(Applier, RecreatesDriftedViewsFromTheSnapshot) {
   write_migration(migrations_dir(), 4, "titles_view", "CREATE VIEW titles AS SELECT title FROM tune;",
                   "DROP VIEW titles;", read_file(migrations_dir() / "snapshots/0003.sql") +
