@@ -3,7 +3,7 @@ import re
 import sqlite3
 
 # Bookkeeping of the tools under test and SQLite's own tables are not part of the compared schema.
-IGNORED_TABLES = ("litemig_history", "alembic_version", "sqlite_sequence")
+IGNORED_TABLES = ("litemig_history", "litemig_verified_schema", "alembic_version", "sqlite_sequence")
 
 PRACTICE_AGGREGATES = """
 SELECT count(*), sum(id), sum(tune_ref * 1000 + playlist_ref), total(interval), total(easiness), total(stability),
