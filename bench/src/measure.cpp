@@ -15,10 +15,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,23 +85,33 @@ run_result run_once(const run_options& options) {
   run_result result;
   int status = 0;
   rusage usage{};
-  const bool polling = options.sample_anon || options.timeout_seconds > 0;
+  // The measurer blocks in wait4, so the wall time ends when the child does, to the microsecond;
+  // a watcher thread samples memory every 2 ms and enforces the timeout meanwhile.
+  std::mutex mutex;
+  std::condition_variable finished_signal;
+  bool finished = false;
   bool timed_out = false;
-  if (polling) {
-    // Polling costs the parent a little CPU, never the child's wall time beyond one interval.
-    while (::wait4(child, &status, WNOHANG, &usage) == 0) {
+  std::thread watcher([&] {
+    std::unique_lock lock(mutex);
+    while (!finished) {
       if (options.sample_anon) result.peak_anon_kib = std::max(result.peak_anon_kib, anon_kib(child));
       const std::chrono::duration<double> running = std::chrono::steady_clock::now() - start;
       if (options.timeout_seconds > 0 && running.count() > options.timeout_seconds && !timed_out) {
         ::kill(-child, SIGKILL);
         timed_out = true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      finished_signal.wait_for(lock, std::chrono::milliseconds(2));
     }
-  } else {
-    ::wait4(child, &status, 0, &usage);
+  });
+  ::wait4(child, &status, 0, &usage);
+  const auto end = std::chrono::steady_clock::now();
+  {
+    const std::lock_guard lock(mutex);
+    finished = true;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  finished_signal.notify_one();
+  watcher.join();
+  result.seconds = std::chrono::duration<double>(end - start).count();
   result.max_rss_kib = usage.ru_maxrss;
   result.exit_code = timed_out ? 124 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
