@@ -101,6 +101,8 @@ class migrator {
       applied.push_back(m.version);
       version = next;
     }
+    // Each migration's result was checked against its snapshot: the last one is what stays.
+    record_verified_schema(db_, version);
     transaction->commit();
     result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
     result_.to_version = version;
@@ -326,7 +328,6 @@ class migrator {
     } else {
       record_reverted(db_, m.version);
     }
-    record_verified_schema(db_, to);
   }
 
   sqlite::database& db_;

@@ -1,10 +1,10 @@
 // The online backup written before a database changes version.
 #include "applier_internal.hpp"
+#include "names.hpp"
 
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <ctime>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,24 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string compact_utc_time() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &parts);
-  return text;
-}
-
 // "<stem>.<time>.v<from>-v<to><ext>", with a counter when two backups land in the same second.
 fs::path free_backup_name(const fs::path& folder, const fs::path& db_path, std::int64_t from, std::int64_t to) {
   const auto extension = db_path.has_extension() ? db_path.extension().string() : std::string(".sqlite3");
-  const auto base = fmt::format("{}.{}.v{}-v{}", db_path.stem().string(), compact_utc_time(), from, to);
-  fs::path candidate = folder / (base + extension);
-  for (int counter = 2; fs::exists(candidate); ++counter) {
-    candidate = folder / fmt::format("{}-{}{}", base, counter, extension);
-  }
-  return candidate;
+  const auto stem = fmt::format("{}.{}.v{}-v{}", db_path.stem().string(), format_utc_now("%Y%m%dT%H%M%SZ"), from, to);
+  return unused_name(folder, stem, extension, '-');
 }
 
 // Closes the backup file however the copy ends.

@@ -1,10 +1,10 @@
 // litemig's own records in a database: litemig_history, litemig_verified_schema and PRAGMA user_version.
 #include "applier_internal.hpp"
+#include "names.hpp"
 #include "sha256.hpp"
 
 #include <fmt/format.h>
 
-#include <ctime>
 
 namespace litemig::detail {
 
@@ -171,14 +171,7 @@ void verify_checksums(sqlite::database& db, const migration_set& migrations, std
   }
 }
 
-std::string utc_timestamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
+std::string utc_timestamp() { return format_utc_now("%Y-%m-%dT%H:%M:%SZ"); }
 
 foreign_keys_off::foreign_keys_off(sqlite::database& db)
     : db_(db), was_on_(db.query_int("PRAGMA foreign_keys").value_or(0) != 0) {

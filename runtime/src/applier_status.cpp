@@ -100,6 +100,7 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
     }
     std::int64_t chosen = version.value_or(0);
     snapshot_cache snapshots(migrations);
+    bool matches_snapshot = false;
     if (!version && has_user_objects(db)) {
       const auto match = match_snapshots(inspect(db), migrations, snapshots);
       if (match.matches.empty()) {
@@ -109,12 +110,14 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
                                   one_line(match.closest_differences)));
       }
       chosen = match.matches.back();
+      matches_snapshot = true;
     }
     record_stamp(db, migrations, chosen);
     // A schema equal to the version's snapshot needs no snapshot loaded by the next upgrade.
-    if (chosen > 0 && migrations.snapshot(chosen) && compare(snapshots.at(chosen), inspect(db)).empty()) {
-      record_verified_schema(db, chosen);
+    if (!matches_snapshot && chosen > 0 && migrations.snapshot(chosen)) {
+      matches_snapshot = compare(snapshots.at(chosen), inspect(db)).empty();
     }
+    if (matches_snapshot) record_verified_schema(db, chosen);
     transaction->commit();
     return chosen;
   });

@@ -1,6 +1,7 @@
 #include "litemig/deploy.hpp"
 
 #include "deploy_checks.hpp"
+#include "names.hpp"
 #include "transfer.hpp"
 
 #include "litemig/applier.hpp"
@@ -21,13 +22,6 @@ namespace {
 
 constexpr int step_count = 6;
 
-// A fresh file name in FOLDER: NAME, or NAME with _2, _3, ... before the extension when taken.
-fs::path unused_name(const fs::path& folder, const std::string& stem, const std::string& extension) {
-  fs::path candidate = folder / (stem + extension);
-  for (int n = 2; fs::exists(candidate); ++n) candidate = folder / fmt::format("{}_{}{}", stem, n, extension);
-  return candidate;
-}
-
 // One deploy run: the six steps over a local working copy of the source.
 class deployment {
  public:
@@ -41,7 +35,7 @@ class deployment {
     prefix_ = options.backup_prefix.empty() ? transfer::file_stem(source_->path()) : options.backup_prefix;
     const fs::path work_dir = options.dry_run ? scratch_.path() : options.work_dir.value_or(options.backup_dir);
     working_copy_ = options.dry_run ? work_dir / "deploy.sqlite3"
-                                    : unused_name(work_dir, fmt::format("{}_{}_migrated", prefix_, stamp_), ".sqlite3");
+                                    : detail::unused_name(work_dir, fmt::format("{}_{}_migrated", prefix_, stamp_), ".sqlite3");
   }
 
   deploy_result run() {
@@ -142,7 +136,7 @@ class deployment {
   }
 
   void back_up() {
-    const fs::path local_backup = unused_name(options_.backup_dir, fmt::format("{}_{}", prefix_, stamp_), ".sqlite3");
+    const fs::path local_backup = detail::unused_name(options_.backup_dir, fmt::format("{}_{}", prefix_, stamp_), ".sqlite3");
     const std::string remote_stem = fmt::format("backup_{}_{}", transfer::file_stem(source_->path()), stamp_);
     begin(2, "backup",
           local_backup.string() + (source_->is_remote() ? " and " + remote_stem + ".sqlite3 next to the source" : ""));

@@ -1,4 +1,5 @@
 #include "deploy_checks.hpp"
+#include "names.hpp"
 
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
@@ -7,8 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <ctime>
 
 namespace fs = std::filesystem;
 
@@ -18,15 +17,6 @@ namespace {
 
 [[noreturn]] void fail(const fs::path& file, std::string_view cause, exit_code code = exit_code::failure) {
   throw failure(code, fmt::format("{}: {}", file.string(), cause));
-}
-
-std::string format_utc_now(const char* pattern) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm parts{};
-  ::gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, pattern, &parts);
-  return text;
 }
 
 // Several lines of a report as one line, for a one-line message.
@@ -100,8 +90,8 @@ std::map<std::string, std::int64_t> row_counts(const fs::path& file) {
   return counts;
 }
 
-std::string file_timestamp() { return format_utc_now("%Y%m%d_%H%M%S"); }
+std::string file_timestamp() { return detail::format_utc_now("%Y%m%d_%H%M%S"); }
 
-std::string log_timestamp() { return format_utc_now("%Y-%m-%d %H:%M:%SZ"); }
+std::string log_timestamp() { return detail::format_utc_now("%Y-%m-%d %H:%M:%SZ"); }
 
 }  // namespace litemig::deploy_checks

@@ -1,3 +1,4 @@
+#include "names.hpp"
 #include "transfer.hpp"
 
 #include "litemig/errors.hpp"
@@ -53,8 +54,7 @@ class local_endpoint final : public endpoint {
 
   std::string copy_beside(const std::string& stem, const std::string& extension,
                           const std::string& expected_sha256) const override {
-    fs::path copy = file_.parent_path() / (stem + extension);
-    for (int n = 2; fs::exists(copy); ++n) copy = file_.parent_path() / fmt::format("{}_{}{}", stem, n, extension);
+    const fs::path copy = detail::unused_name(file_.parent_path(), stem, extension);
     copy_local_file(file_, copy);
     if (file_sha256(copy) != expected_sha256) fail(copy, "the copy differs from the database it was made from");
     return copy.string();
