@@ -9,10 +9,14 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <set>
+#include <system_error>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace litemig {
@@ -37,13 +41,19 @@ bool holds_no_data(const schema_difference& difference) {
 
 class migrator {
  public:
-  migrator(sqlite::database& db, const fs::path& path, const migration_set& migrations, const apply_options& options,
-           direction way, std::int64_t target, bool created)
-      : db_(db), path_(path), migrations_(migrations), options_(options), way_(way), target_(target),
-        created_(created), snapshots_(migrations) {}
+  // PATH is the file DB has open; SHOWN is the name messages give it (a new database is built
+  // under a private name and shown under the one it will have).
+  migrator(sqlite::database& db, const fs::path& path, std::string shown, const migration_set& migrations,
+           const apply_options& options, direction way, std::int64_t target, bool created)
+      : db_(db), path_(path), shown_(std::move(shown)), migrations_(migrations), options_(options), way_(way),
+        target_(target), created_(created), snapshots_(migrations) {}
 
   apply_result run() {
-    while (step()) {
+    try {
+      step();
+    } catch (...) {
+      discard_unused_backup();
+      throw;
     }
     handle_free_space();
     return result_;
@@ -54,13 +64,22 @@ class migrator {
     if (options_.log) options_.log(line);
   }
 
-  std::string where() const { return path_.string(); }
+  std::string where() const { return shown_; }
+
+  // A backup of an attempt that committed nothing is a copy of a database that is still as it was:
+  // a refused launch in a restart loop must not fill the disk with them.
+  void discard_unused_backup() {
+    if (!result_.backup || committed_) return;
+    std::error_code error;
+    fs::remove(*result_.backup, error);
+    result_.backup.reset();
+  }
 
   bool pending(std::int64_t version) const { return way_ == direction::up ? version < target_ : version > target_; }
 
   // One write transaction: it validates and adopts, then applies every pending migration, each
   // checked on its own (foreign keys, schema against its snapshot) before the next starts.
-  bool step() {
+  void step() {
     foreign_keys_off foreign_keys(db_);
     std::optional<sqlite::transaction> transaction;
     try {
@@ -85,11 +104,11 @@ class migrator {
       version = db_.user_version();
       result_.to_version = version;
       if (!pending(version)) {
-        if (changed) transaction->commit();
-        return false;
+        if (changed) commit(*transaction);
+        return;
       }
     } else if (!pending(version)) {
-      return false;
+      return;
     }
     // Every pending migration runs under this one lock: a launch that waited for it finds the
     // database current, never half-way, and only the process that migrates writes a backup.
@@ -103,10 +122,14 @@ class migrator {
     }
     // Each migration's result was checked against its snapshot: the last one is what stays.
     record_verified_schema(db_, version);
-    transaction->commit();
+    commit(*transaction);
     result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
     result_.to_version = version;
-    return false;
+  }
+
+  void commit(sqlite::transaction& transaction) {
+    transaction.commit();
+    committed_ = true;
   }
 
   // Health check and backup, before the first change and under the write lock.
@@ -168,7 +191,7 @@ class migrator {
       return;
     }
     try {
-      db_.execute("VACUUM");
+      db_.vacuum();
     } catch (const sqlite::error& e) {
       throw failure(e.is_busy() ? exit_code::busy : exit_code::failure,
                     fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {:.1f} MiB of free pages remain",
@@ -290,7 +313,7 @@ class migrator {
     }
     const auto rebuilt_with_statistics = rebuilt_tables_with_statistics(part.sql);
     try {
-      db_.execute(part.sql);
+      db_.execute_in_transaction(part.sql);
       db_.clear_progress_handler();
       restore_statistics(rebuilt_with_statistics);
     } catch (const sqlite::error& e) {
@@ -332,6 +355,7 @@ class migrator {
 
   sqlite::database& db_;
   const fs::path& path_;
+  const std::string shown_;
   const migration_set& migrations_;
   const apply_options& options_;
   direction way_;
@@ -341,6 +365,7 @@ class migrator {
   apply_result result_;
   bool started_ = false;
   bool validated_ = false;
+  bool committed_ = false;
   std::optional<std::int64_t> verified_version_;  // its schema proven unchanged since its check
 };
 
@@ -372,20 +397,20 @@ void roll_back_hot_journal(const fs::path& path) {
   }
 }
 
-apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
-                     const apply_options& options, direction way) {
-  if (target < 0 || target > migrations.latest_version()) {
-    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
-                                                path.string(), target, migrations.origin(), migrations.latest_version()));
-  }
-  std::error_code error;
-  const bool existed = fs::exists(path, error);
-  if (!existed && (way == direction::down || !options.create_if_missing)) {
-    throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
-  }
+// Migrates the existing database PATH (opened as OPENED, a new file when CREATED).
+// Makes a new name in PATH's folder durable.
+void sync_folder(const fs::path& path) {
+  const auto folder = fs::absolute(path).parent_path();
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+apply_result migrate_file(const fs::path& path, const std::string& shown, const migration_set& migrations,
+                          std::int64_t target, const apply_options& options, direction way, bool created) {
   try {
-    auto db = open_database(path, existed ? sqlite::open_mode::read_write : sqlite::open_mode::create,
-                            options.busy_timeout);
+    auto db = open_database(path, sqlite::open_mode::read_write, options.busy_timeout);
     try {
       // Nothing to do: the version plus the checksum comparison, no lock and no schema comparison.
       const auto version = db.user_version();
@@ -394,20 +419,82 @@ apply_result migrate(const fs::path& path, const migration_set& migrations, std:
         verify_checksums(db, migrations, version, options.allow_checksum_mismatch, options.log);
         return apply_result{version, version, {}, std::nullopt, std::nullopt};
       }
-      refuse_read_only(path, existed);
+      refuse_read_only(path, !created);
       // Freed pages are zeroed only where that costs no extra I/O: a rebuild's DROP TABLE would
       // otherwise rewrite and journal every page of the old table.
       db.execute("PRAGMA secure_delete = FAST");
-      return migrator(db, path, migrations, options, way, target, !existed).run();
+      return migrator(db, path, shown, migrations, options, way, target, created).run();
     } catch (const sqlite::error& e) {
-      throw sqlite_failure(e, path.string());
+      throw sqlite_failure(e, shown);
     }
   } catch (...) {
-    // A file this call created and never committed to is removed: the database is as it was.
-    if (!existed && fs::file_size(path, error) == 0 && !error) fs::remove(path, error);
-    if (existed) roll_back_hot_journal(path);
+    if (!created) roll_back_hot_journal(path);
     throw;
   }
+}
+
+// A new empty file in PATH's folder under a name nobody can guess or have planted a link at.
+fs::path create_private_file(const fs::path& path) {
+  std::random_device random;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto candidate = path;
+    candidate += fmt::format(".litemig-new-{:08x}", random());
+    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      ::close(fd);
+      return candidate;
+    }
+    if (errno != EEXIST) {
+      throw failure(exit_code::failure, fmt::format("{}: cannot create the new database: {}", path.string(),
+                                                    std::generic_category().message(errno)));
+    }
+  }
+  throw failure(exit_code::failure, fmt::format("{}: cannot find a free name for the new database", path.string()));
+}
+
+// A missing database is built under a private name in its folder and linked into place only once
+// complete: concurrent launches see no file or a whole database, and no launch ever deletes a file
+// that another one may be migrating. Nullopt when another process created PATH meanwhile.
+std::optional<apply_result> create_database(const fs::path& path, const migration_set& migrations, std::int64_t target,
+                                            const apply_options& options) {
+  const auto building = create_private_file(path);
+  const auto discard = [&building] {
+    std::error_code ignored;
+    fs::remove(building, ignored);
+    fs::remove(fs::path(building.string() + "-journal"), ignored);
+  };
+  try {
+    auto result = migrate_file(building, path.string(), migrations, target, options, direction::up, true);
+    if (::link(building.c_str(), path.c_str()) != 0) {
+      const int cause = errno;
+      discard();
+      if (cause == EEXIST) return std::nullopt;
+      throw failure(exit_code::failure, fmt::format("{}: cannot put the new database in place: {}", path.string(),
+                                                    std::generic_category().message(cause)));
+    }
+    discard();
+    sync_folder(path);
+    return result;
+  } catch (...) {
+    discard();
+    throw;
+  }
+}
+
+apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
+                     const apply_options& options, direction way) {
+  if (target < 0 || target > migrations.latest_version()) {
+    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
+                                                path.string(), target, migrations.origin(), migrations.latest_version()));
+  }
+  std::error_code error;
+  if (!fs::exists(fs::symlink_status(path, error))) {
+    if (way == direction::down || !options.create_if_missing) {
+      throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+    }
+    if (auto created = create_database(path, migrations, target, options)) return *created;
+  }
+  return migrate_file(path, path.string(), migrations, target, options, way, false);
 }
 
 }  // namespace

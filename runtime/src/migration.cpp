@@ -3,6 +3,7 @@
 #include "litemig/errors.hpp"
 #include "litemig/files.hpp"
 
+#include "migration_statements.hpp"
 #include "sha256.hpp"
 
 #include <fmt/format.h>
@@ -44,7 +45,9 @@ std::int64_t to_number(std::string_view digits) {
 // "NNNN_slug.sql" -> NNNN, or nullopt when the name is not a migration file name.
 std::optional<std::int64_t> migration_number(std::string_view file_name) {
   const auto underscore = file_name.find('_');
-  if (underscore != 4 || !all_digits(file_name.substr(0, 4))) return std::nullopt;
+  if (underscore != 4 || !all_digits(file_name.substr(0, 4)) || file_name.find('/') != std::string_view::npos) {
+    return std::nullopt;
+  }
   if (file_name.size() <= 9 || !file_name.ends_with(".sql")) return std::nullopt;
   return to_number(file_name.substr(0, 4));
 }
@@ -106,12 +109,28 @@ std::string sha256_hex(std::string_view data) {
 
 namespace {
 
+// A statement that would end or leave the applier's transaction is refused when the file is read,
+// naming the line it starts on: the database is never opened for such a migration.
+void refuse_escaping_statements(std::string_view shown, std::string_view sql,
+                                const std::vector<std::pair<std::size_t, std::size_t>>& lines) {
+  const auto refused = detail::find_refused_statement(sql);
+  if (!refused) return;
+  const auto line = std::upper_bound(lines.begin(), lines.end(), std::make_pair(refused->offset, std::size_t(-1)));
+  const std::size_t line_number = line == lines.begin() ? 0 : std::prev(line)->second;
+  throw failure(exit_code::usage, fmt::format("{}:{}: {}", shown, line_number, refused->problem));
+}
+
 // Parses FILE_NAME's TEXT; messages name the file as SHOWN (its path, or the bare name).
 migration parse_named(std::string_view file_name, std::string_view shown, std::string_view text) {
   migration result;
   const auto number = migration_number(file_name);
   if (!number || *number == 0) {
     throw failure(exit_code::usage, fmt::format("{}: a migration file is named NNNN_slug.sql with NNNN from 0001", shown));
+  }
+  // SQLite would stop reading at a NUL byte and silently skip the rest of the migration.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+    throw failure(exit_code::usage, fmt::format("{}:{}: a NUL byte in a migration file", shown, line));
   }
   result.version = *number;
   result.file_name = std::string(file_name);
@@ -120,6 +139,9 @@ migration parse_named(std::string_view file_name, std::string_view shown, std::s
   result.checksum = sha256_hex(text);
 
   enum class section { header, up, down } current = section::header;
+  // Where each line of a part's SQL came from: (offset in the part, line number in the file).
+  std::vector<std::pair<std::size_t, std::size_t>> up_lines;
+  std::vector<std::pair<std::size_t, std::size_t>> down_lines;
   bool seen_up = false;
   bool seen_down = false;
   std::size_t line_number = 0;
@@ -161,10 +183,35 @@ migration parse_named(std::string_view file_name, std::string_view shown, std::s
       part.foreign_key_check_declared = true;
       continue;
     }
+    (current == section::up ? up_lines : down_lines).emplace_back(part.sql.size(), line_number);
     part.sql.append(raw_line);
   }
   if (!seen_up) throw failure(exit_code::usage, fmt::format("{}: no '-- litemig:up' line", shown));
+  refuse_escaping_statements(shown, result.up.sql, up_lines);
+  refuse_escaping_statements(shown, result.down.sql, down_lines);
   return result;
+}
+
+// The sum speaks only of the directory's own migrations and snapshots: a name such as an absolute
+// path would make hash read, and embed compile in, any file of the machine.
+void refuse_foreign_sum_entries(std::string_view shown, std::string_view text) {
+  std::size_t line_number = 0;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    const auto end = std::min(text.size(), text.find('\n', position));
+    const auto line = text.substr(position, end - position);
+    position = end + 1;
+    ++line_number;
+    if (line.starts_with("total ")) continue;
+    const auto space = line.find(' ');
+    const auto name = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    if (!migration_number(name) && !snapshot_number(name)) {
+      throw failure(exit_code::usage,
+                    fmt::format("{}:{}: lists '{}', which is not a migration (NNNN_slug.sql) or snapshot "
+                                "(snapshots/NNNN.sql) of this directory",
+                                shown, line_number, name));
+    }
+  }
 }
 
 }  // namespace
@@ -199,19 +246,6 @@ std::map<std::string, std::string> read_migration_directory(const fs::path& dir)
       if (entry.is_regular_file() && snapshot_number(name)) files.emplace(name, read_text_file(entry.path()));
     }
   }
-  // Files the sum lists beyond migrations and snapshots (e.g. the hints file) are read too.
-  if (const auto sum = files.find(sum_file_name); sum != files.end()) {
-    std::istringstream lines(sum->second);
-    std::string line;
-    while (std::getline(lines, line)) {
-      const auto space = line.find(' ');
-      if (space == std::string::npos || line.starts_with("total ")) continue;
-      const auto name = line.substr(space + 1);
-      if (!files.contains(name) && name.find("..") == std::string::npos && fs::is_regular_file(dir / name, error)) {
-        files.emplace(name, read_text_file(dir / name));
-      }
-    }
-  }
   return files;
 }
 
@@ -240,6 +274,7 @@ migration_set migration_set::from_embedded(std::span<const embedded_file> embedd
 
 void migration_set::add_file(std::string_view name, std::string_view text) {
   if (name == sum_file_name) {
+    refuse_foreign_sum_entries(locate(name), text);
     sum_text_ = std::string(text);
     has_sum_ = true;
   } else if (const auto snapshot = snapshot_number(name)) {

@@ -103,6 +103,8 @@ database::database(const std::filesystem::path& path, open_mode mode) : path_(pa
     throw error(rc, message, {}, path_);
   }
   sqlite3_extended_result_codes(db_, 1);
+  // litemig never attaches a database: SQL it runs (a migration, a snapshot) reaches no other file.
+  sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
 }
 
 database database::in_memory() { return database(":memory:", open_mode::create); }
@@ -131,7 +133,35 @@ void database::fail(int code, std::string_view sql) const {
   throw error(code, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code), std::string(sql), path_);
 }
 
-void database::execute(std::string_view sql) {
+// What the authorizer refused.
+struct transaction_keeper {
+  std::string refusal;
+};
+
+namespace {
+
+int keep_transaction(void* context, int action, const char*, const char*, const char*, const char*) {
+  auto& keeper = *static_cast<transaction_keeper*>(context);
+  switch (action) {
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      keeper.refusal = "a statement that would end or nest the migration's transaction";
+      return SQLITE_DENY;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      keeper.refusal = "ATTACH and DETACH are not allowed in a migration";
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+}  // namespace
+
+void database::execute(std::string_view sql) { run_script(sql, nullptr, {}); }
+
+void database::run_script(std::string_view sql, transaction_keeper* keeper,
+                          const std::function<void(std::string_view)>& after_each) {
   // Passed with its terminating NUL: otherwise SQLite copies the rest of the script before
   // preparing each statement, which is quadratic on a schema of thousands of statements.
   const std::string text(sql);
@@ -140,14 +170,47 @@ void database::execute(std::string_view sql) {
   while (cursor < end) {
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
+    // The authorizer judges the statement as written, at prepare time; what SQLite or a module
+    // runs on its behalf while it steps (FTS5 creating its tables) is not the script's.
+    if (keeper) sqlite3_set_authorizer(db_, keep_transaction, keeper);
     const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor) + 1, &raw, &tail);
-    if (rc != SQLITE_OK) fail(rc, std::string_view(cursor, static_cast<std::size_t>(end - cursor)));
-    if (raw == nullptr) break;  // only whitespace or comments remain
-    statement stmt(*this, raw);
-    while (stmt.step()) {
+    if (keeper) sqlite3_set_authorizer(db_, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string_view rest(cursor, static_cast<std::size_t>(end - cursor));
+      if ((rc & 0xff) == SQLITE_AUTH && keeper && !keeper->refusal.empty()) {
+        throw error(rc, keeper->refusal, std::string(rest), path_);
+      }
+      fail(rc, rest);
     }
+    if (raw == nullptr) break;  // only whitespace or comments remain
+    {
+      statement stmt(*this, raw);
+      while (stmt.step()) {
+      }
+    }
+    if (after_each) after_each(std::string_view(cursor, static_cast<std::size_t>(tail - cursor)));
     cursor = tail;
   }
+}
+
+void database::execute_in_transaction(std::string_view sql) {
+  if (!in_transaction()) throw error(SQLITE_MISUSE, "no transaction is open", std::string(sql), path_);
+  transaction_keeper keeper;
+  run_script(sql, &keeper, [this](std::string_view ran) {
+    if (!in_transaction()) throw error(SQLITE_MISUSE, "the statement ended the migration's transaction", std::string(ran), path_);
+  });
+}
+
+void database::vacuum() {
+  // VACUUM copies through a temporary attached database.
+  sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 1);
+  try {
+    execute("VACUUM");
+  } catch (...) {
+    sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
+    throw;
+  }
+  sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
 }
 
 statement database::prepare(std::string_view sql) {

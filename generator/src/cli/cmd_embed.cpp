@@ -136,10 +136,10 @@ int embed_command(const arguments& args) {
     const auto files = read_migration_directory(dir);
     std::vector<embedded_file> views;
     for (const auto& [name, text] : files) views.push_back({name, text});
-    const auto set = migration_set::from_embedded(views);
+    // Read as a directory, so that every message names the file in it.
+    const auto set = migration_set::from_directory(dir);
     if (set.integrity() == sum_state::mismatch) {
-      auto problem = set.integrity_problem();
-      if (problem.starts_with("embedded:")) problem = (fs::path(dir) / problem.substr(9)).string();
+      const auto& problem = set.integrity_problem();
       throw failure(exit_code::checksum_mismatch,
                     fmt::format("{} (after editing a migration on purpose, run: litemig hash --dir {})", problem, dir));
     }

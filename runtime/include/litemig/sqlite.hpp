@@ -40,6 +40,7 @@ class error : public std::runtime_error {
 enum class open_mode { read_only, read_write, create };
 
 class statement;
+struct transaction_keeper;
 
 class database {
  public:
@@ -57,6 +58,12 @@ class database {
 
   // Runs every statement of SQL in order (SQLite itself splits the text).
   void execute(std::string_view sql);
+  // Runs SQL inside the connection's open transaction and keeps it there: statements that would
+  // end, nest or leave it (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, ATTACH, DETACH) are
+  // refused before they run, and after every statement the transaction is checked to be still open.
+  void execute_in_transaction(std::string_view sql);
+  // VACUUM, the one statement that attaches a database (litemig connections refuse ATTACH).
+  void vacuum();
   statement prepare(std::string_view sql);
 
   // Runs SQL and returns the first column of the first row (or nullopt for no row / NULL).
@@ -92,6 +99,10 @@ class database {
  private:
   database() = default;
   [[noreturn]] void fail(int code, std::string_view sql = {}) const;
+  // Prepares and steps each statement of SQL, calling AFTER_EACH with its text once it has run;
+  // with a KEEPER, statements that would leave the transaction are refused at prepare time.
+  void run_script(std::string_view sql, transaction_keeper* keeper,
+                  const std::function<void(std::string_view)>& after_each);
   void copy_main_into(database& target);
 
   sqlite3* db_ = nullptr;

@@ -1,0 +1,80 @@
+#include "migration_statements.hpp"
+
+#include "litemig/schema.hpp"
+#include "litemig/sql_tokens.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace litemig::detail {
+
+namespace {
+
+// Pragmas that work inside a transaction and change nothing the applier relies on (foreign_keys,
+// journal_mode, user_version, schema_version, writable_schema, locking_mode, ... are refused).
+constexpr std::array allowed_pragmas = std::to_array<std::string_view>({
+    "analysis_limit", "cache_size", "defer_foreign_keys", "foreign_key_check", "foreign_key_list", "index_info", "index_list",
+    "index_xinfo", "integrity_check", "legacy_alter_table", "max_page_count", "optimize", "quick_check", "table_info", "table_list",
+    "table_xinfo",
+});
+
+bool pragma_allowed_in_migration(std::string_view name) {
+  const auto lower = lower_ascii(name);
+  return std::find(allowed_pragmas.begin(), allowed_pragmas.end(), lower) != allowed_pragmas.end();
+}
+
+std::optional<std::string> refusal_of(const std::vector<token>& tokens, std::size_t first, std::size_t end) {
+  const auto& word = tokens[first];
+  if (word.kind != token_kind::word) return std::nullopt;
+  const auto keyword = [&] {
+    std::string upper = word.value;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    return upper;
+  };
+  if (word.value == "begin" || word.value == "commit" || word.value == "end" || word.value == "rollback" ||
+      word.value == "savepoint" || word.value == "release") {
+    return fmt::format("{} would end or nest litemig's transaction (each migration already runs in one)", keyword());
+  }
+  if (word.value == "vacuum") return "VACUUM cannot run inside the migration's transaction (use upgrade --vacuum)";
+  if (word.value == "attach" || word.value == "detach") {
+    return fmt::format("{} is not allowed in a migration: a migration changes only its own database", keyword());
+  }
+  if (word.value != "pragma") return std::nullopt;
+  // PRAGMA [schema.]name ...
+  std::size_t name = first + 1;
+  if (name + 2 < end && tokens[name + 1].is_punct(".")) name += 2;
+  if (name >= end || !tokens[name].is_identifier()) return "a PRAGMA without a name";
+  const auto pragma = lower_ascii(tokens[name].value);
+  if (pragma_allowed_in_migration(pragma)) return std::nullopt;
+  return fmt::format("PRAGMA {} is not allowed in a migration: inside a transaction SQLite ignores or refuses it, "
+                     "or it changes what litemig manages",
+                     pragma);
+}
+
+}  // namespace
+
+std::optional<statement_refusal> find_refused_statement(std::string_view sql) {
+  const auto tokens = tokenize(sql);
+  std::size_t first = 0;
+  for (std::size_t i = 0; i <= tokens.size(); ++i) {
+    const bool at_end = i == tokens.size();
+    // A ';' ends a statement only where SQLite says the text so far is complete (not inside a
+    // trigger body).
+    if (!at_end && !(tokens[i].is_punct(";") &&
+                     sqlite::is_complete_statement(std::string(sql.substr(tokens[first].offset,
+                                                                          tokens[i].offset + 1 - tokens[first].offset))))) {
+      continue;
+    }
+    if (first < i) {
+      if (auto problem = refusal_of(tokens, first, i)) return statement_refusal{tokens[first].offset, std::move(*problem)};
+    }
+    first = i + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace litemig::detail
