@@ -150,29 +150,27 @@ class migrator {
     log(fmt::format("backup written to {}", result_.backup->string()));
   }
 
-  // Tables the part rebuilds ("ALTER TABLE litemig_new_X RENAME TO X") that have planner
-  // statistics now: a rebuild loses them, and the planner would then guess.
-  std::vector<std::string> rebuilt_tables_with_statistics(const std::string& sql) {
-    std::vector<std::string> tables;
+  // Tables that have planner statistics now. A rebuild (DROP TABLE) deletes a table's rows of
+  // sqlite_stat1; the planner would then guess.
+  std::set<std::string> tables_with_statistics() {
+    std::set<std::string> tables;
     if (!has_object(db_, "sqlite_stat1")) return tables;
-    const auto tokens = tokenize(sql);
-    for (std::size_t i = 0; i + 5 < tokens.size(); ++i) {
-      if (!(tokens[i].is_word("alter") && tokens[i + 3].is_word("rename") && tokens[i + 4].is_word("to") &&
-            lower_ascii(tokens[i + 2].value).starts_with("litemig_new_"))) {
-        continue;
-      }
-      auto count = db_.prepare("SELECT count(*) FROM sqlite_stat1 WHERE tbl = ?");
-      count.bind(1, std::string_view(tokens[i + 5].value));
-      if (count.step() && count.column_int(0) > 0) tables.push_back(tokens[i + 5].value);
-    }
+    auto rows = db_.prepare("SELECT DISTINCT tbl FROM sqlite_stat1");
+    while (rows.step()) tables.insert(rows.column_text(0));
     return tables;
   }
 
-  // A sampled ANALYZE (analysis_limit) brings the statistics back at a small fraction of a full one.
-  void restore_statistics(const std::vector<std::string>& tables) {
-    if (tables.empty()) return;
+  // A sampled ANALYZE (analysis_limit) brings back the statistics of the tables among HAD that
+  // still exist but lost them, at a small fraction of a full one.
+  void restore_statistics(const std::set<std::string>& had) {
+    const auto has = tables_with_statistics();
+    std::vector<std::string> lost;
+    for (const auto& t : had) {
+      if (!has.contains(t) && has_object(db_, t)) lost.push_back(t);
+    }
+    if (lost.empty()) return;
     db_.execute("PRAGMA analysis_limit = 1000");
-    for (const auto& t : tables) db_.execute("ANALYZE " + sqlite::quote_identifier(t));
+    for (const auto& t : lost) db_.execute("ANALYZE " + sqlite::quote_identifier(t));
     db_.execute("PRAGMA analysis_limit = 0");
   }
 
@@ -298,7 +296,8 @@ class migrator {
     const schema& after = snapshots_.at(to);
     // Unchanged since it was checked against FROM's snapshot: the live schema stands for it.
     const auto live = from == verified_version_ ? std::optional<schema>(inspect(db_)) : std::nullopt;
-    const auto report = preflight(db_, live ? *live : snapshots_.at(from), after, part.sql);
+    const schema& before = live ? *live : snapshots_.at(from);
+    const auto report = preflight(db_, before, after, part.plan.declared ? part.plan : derived_plan(before, after));
     for (const auto& note : report.notes) log(fmt::format("{}: {}", m.file_name, note));
     // A directive naming no table: the generator proved the part cannot break a foreign key.
     const bool check_keys = !part.foreign_key_check_declared || !part.foreign_key_check_tables.empty();
@@ -311,11 +310,11 @@ class migrator {
         return false;
       });
     }
-    const auto rebuilt_with_statistics = rebuilt_tables_with_statistics(part.sql);
+    const auto had_statistics = tables_with_statistics();
     try {
       db_.execute_in_transaction(part.sql);
       db_.clear_progress_handler();
-      restore_statistics(rebuilt_with_statistics);
+      restore_statistics(had_statistics);
     } catch (const sqlite::error& e) {
       db_.clear_progress_handler();
       if (!report.refusals.empty()) {
@@ -329,8 +328,8 @@ class migrator {
     const auto violations_after =
         check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
     for (const auto& [pair, count] : violations_after) {
-      const auto before = violations_before.find(pair);
-      const std::int64_t added = count - (before == violations_before.end() ? 0 : before->second);
+      const auto earlier = violations_before.find(pair);
+      const std::int64_t added = count - (earlier == violations_before.end() ? 0 : earlier->second);
       if (added > 0) new_violations.push_back(fmt::format("{}: {} rows without a parent", pair, added));
     }
     if (!new_violations.empty()) {

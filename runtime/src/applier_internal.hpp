@@ -109,9 +109,11 @@ struct preflight_report {
   std::vector<std::string> refusals;  // data the new schema's constraints reject
   std::vector<std::string> notes;     // values the new schema drops
 };
-// What the data of DB (at schema BEFORE) means for a migration to schema AFTER whose
-// statements are PART_SQL (its renames and copies are not drops).
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const std::string& part_sql);
+// What the data of DB (at schema BEFORE) means for a migration part to schema AFTER that does
+// what PLAN says (its renames are not drops).
+preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan);
+// The plan of a hand-written part, which carries no directives: what BEFORE has and AFTER lacks.
+part_plan derived_plan(const schema& before, const schema& after);
 
 // Foreign key violations per "child -> parent" pair, for TABLES (all tables when empty).
 std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables);

@@ -176,31 +176,26 @@ void check_foreign_key(sqlite::database& db, const schema& before, const table& 
                                  columns, parent->name, *orphans, parent->name, example_keys(db, t, where)));
 }
 
-// Lower-cased names a migration carries over under another name: the X of "RENAME COLUMN X"
-// and "ALTER TABLE X RENAME TO", and every name a rebuild's INSERT ... SELECT copies.
-std::set<std::string> carried_names(const std::string& part_sql) {
-  std::set<std::string> names;
-  const auto tokens = tokenize(part_sql);
-  bool in_copy = false;
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const auto& t = tokens[i];
-    if (t.is_word("insert")) in_copy = false;
-    if (t.is_word("select") && i > 0) in_copy = true;
-    if (t.is_word("from") || t.is_punct(";")) in_copy = false;
-    if (in_copy && t.is_identifier()) names.insert(lower_ascii(t.value));
-    if (t.is_word("rename") && i + 2 < tokens.size() && tokens[i + 1].is_word("column")) names.insert(lower_ascii(tokens[i + 2].value));
-    if (t.is_word("rename") && i + 1 < tokens.size() && tokens[i + 1].is_word("to") && i >= 1) {
-      names.insert(lower_ascii(tokens[i - 1].value));
-    }
+// The name a table or column of the new schema had before the part, by its rename directives.
+std::string old_table_name(const part_plan& plan, const std::string& name) {
+  for (const auto& [from, to] : plan.renamed_tables) {
+    if (lower_ascii(to) == lower_ascii(name)) return from;
   }
-  return names;
+  return name;
+}
+
+std::string old_column_name(const part_plan& plan, const std::string& table_name, const std::string& name) {
+  for (const auto& r : plan.renamed_columns) {
+    if (lower_ascii(r.table) == lower_ascii(table_name) && lower_ascii(r.to) == lower_ascii(name)) return r.from;
+  }
+  return name;
 }
 
 void check_table(sqlite::database& db, const schema& before, const table& old_table, const table& new_table,
-                 preflight_report& report, const std::set<std::string>& carried) {
+                 const part_plan& plan, preflight_report& report) {
   auto& refusals = report.refusals;
   for (const auto& column : new_table.columns) {
-    const auto* old_column = old_table.find_column(column.name);
+    const auto* old_column = old_table.find_column(old_column_name(plan, new_table.name, column.name));
     if (old_column == nullptr) continue;
     if (column.not_null && !column.default_key && !column.is_generated() && !old_column->not_null) {
       const auto where = fmt::format("{} IS NULL", quote_identifier(old_column->name));
@@ -237,42 +232,58 @@ void check_table(sqlite::database& db, const schema& before, const table& old_ta
     if (std::find(old_table.foreign_keys.begin(), old_table.foreign_keys.end(), key) != old_table.foreign_keys.end()) continue;
     check_foreign_key(db, before, old_table, key, refusals);
   }
-  for (const auto& old_column : old_table.columns) {
-    if (new_table.find_column(old_column.name) != nullptr || old_column.is_generated() ||
-        carried.contains(lower_ascii(old_column.name))) {
-      continue;
-    }
-    const auto values = count_rows(db, fmt::format("SELECT count(*) FROM {} WHERE {} IS NOT NULL",
-                                                   quote_identifier(old_table.name), quote_identifier(old_column.name)));
-    if (values && *values > 0) {
-      report.notes.push_back(fmt::format("table \"{}\" column \"{}\" is dropped with {} non-NULL values", old_table.name,
-                                         old_column.name, *values));
-    }
-  }
 }
-
 
 }  // namespace
 
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const std::string& part_sql) {
+part_plan derived_plan(const schema& before, const schema& after) {
+  part_plan plan;
+  for (const auto& old_table : before.tables) {
+    const table* new_table = after.find_table(old_table.name);
+    if (new_table == nullptr) {
+      plan.dropped_tables.push_back(old_table.name);
+      continue;
+    }
+    for (const auto& old_column : old_table.columns) {
+      if (new_table->find_column(old_column.name) == nullptr) plan.dropped_columns.push_back({new_table->name, old_column.name});
+    }
+  }
+  return plan;
+}
+
+preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan) {
   preflight_report report;
-  const auto carried = carried_names(part_sql);
   for (const auto& new_table : after.tables) {
-    if (const table* old_table = before.find_table(new_table.name)) check_table(db, before, *old_table, new_table, report, carried);
+    if (const table* old_table = before.find_table(old_table_name(plan, new_table.name))) {
+      check_table(db, before, *old_table, new_table, plan, report);
+    }
   }
   for (const auto& new_index : after.indexes) {
     if (!new_index.unique) continue;
     const index* old_index = before.find_index(new_index.name);
     if (old_index != nullptr && *old_index == new_index) continue;
-    const table* old_table = before.find_table(new_index.table);
+    const table* old_table = before.find_table(old_table_name(plan, new_index.table));
     const auto terms = terms_of(new_index.sql);
     if (old_table == nullptr || !terms) continue;
     check_unique(db, *old_table, fmt::format("unique index \"{}\"", new_index.name), *terms, report.refusals);
   }
-  for (const auto& old_table : before.tables) {
-    if (after.find_table(old_table.name) != nullptr || carried.contains(lower_ascii(old_table.name))) continue;
-    const auto rows = count_rows(db, fmt::format("SELECT count(*) FROM {}", quote_identifier(old_table.name)));
-    if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {} rows", old_table.name, *rows));
+  // What the part drops, before it runs: the values that go with it.
+  for (const auto& dropped : plan.dropped_columns) {
+    const table* old_table = before.find_table(old_table_name(plan, dropped.table));
+    const column* old_column = old_table ? old_table->find_column(dropped.column) : nullptr;
+    if (old_column == nullptr || old_column->is_generated()) continue;
+    const auto values = count_rows(db, fmt::format("SELECT count(*) FROM {} WHERE {} IS NOT NULL",
+                                                   quote_identifier(old_table->name), quote_identifier(old_column->name)));
+    if (values && *values > 0) {
+      report.notes.push_back(fmt::format("table \"{}\" column \"{}\" is dropped with {} non-NULL values", old_table->name,
+                                         old_column->name, *values));
+    }
+  }
+  for (const auto& dropped : plan.dropped_tables) {
+    const table* old_table = before.find_table(dropped);
+    if (old_table == nullptr) continue;
+    const auto rows = count_rows(db, fmt::format("SELECT count(*) FROM {}", quote_identifier(old_table->name)));
+    if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {} rows", old_table->name, *rows));
   }
   return report;
 }

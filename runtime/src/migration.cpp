@@ -2,6 +2,7 @@
 
 #include "litemig/errors.hpp"
 #include "litemig/files.hpp"
+#include "litemig/sqlite.hpp"
 
 #include "migration_statements.hpp"
 #include "sha256.hpp"
@@ -23,8 +24,6 @@ namespace {
 
 constexpr std::string_view up_marker = "-- litemig:up";
 constexpr std::string_view down_marker = "-- litemig:down";
-constexpr std::string_view directive_prefix = "-- litemig:";
-constexpr std::string_view foreign_key_check_directive = "-- litemig:foreign-key-check";
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -61,8 +60,8 @@ std::optional<std::int64_t> snapshot_number(std::string_view name) {
   return to_number(digits);
 }
 
-// The table names of a foreign-key-check directive: "quoted" (with "" for a quote) or bare words.
-std::vector<std::string> directive_tables(std::string_view file_name, std::string_view arguments) {
+// The arguments of a directive: "quoted" (with "" for a quote) or bare words.
+std::vector<std::string> directive_arguments(std::string_view file_name, std::string_view arguments) {
   std::vector<std::string> tables;
   std::size_t i = 0;
   while (i < arguments.size()) {
@@ -87,7 +86,7 @@ std::vector<std::string> directive_tables(std::string_view file_name, std::strin
         name += arguments[i++];
       }
       if (!closed) {
-        throw failure(exit_code::usage, fmt::format("{}: unterminated quoted name in foreign-key-check directive", file_name));
+        throw failure(exit_code::usage, fmt::format("{}: unterminated quoted name in a directive", file_name));
       }
       tables.push_back(std::move(name));
     } else {
@@ -108,6 +107,38 @@ std::string sha256_hex(std::string_view data) {
 }
 
 namespace {
+
+// Adds one directive's fact to PART; REFUSE reports a malformed line.
+template <typename refuse_line>
+void read_directive(std::string_view name, const std::vector<std::string>& arguments, migration_part& part,
+                    const refuse_line& refuse) {
+  const auto expect = [&](std::size_t count, std::string_view form) {
+    if (arguments.size() != count) refuse(fmt::format("'-- litemig:{}' takes {}", name, form));
+  };
+  auto& plan = part.plan;
+  plan.declared = true;
+  if (name == directive::foreign_key_check) {
+    part.foreign_key_check_tables.insert(part.foreign_key_check_tables.end(), arguments.begin(), arguments.end());
+    part.foreign_key_check_declared = true;
+  } else if (name == directive::rebuild) {
+    expect(1, "one table");
+    plan.rebuilt_tables.push_back(arguments[0]);
+  } else if (name == directive::rename_table) {
+    expect(2, "the old and the new table name");
+    plan.renamed_tables.emplace_back(arguments[0], arguments[1]);
+  } else if (name == directive::rename_column) {
+    expect(3, "a table, the old and the new column name");
+    plan.renamed_columns.push_back({arguments[0], arguments[1], arguments[2]});
+  } else if (name == directive::drop_table) {
+    expect(1, "one table");
+    plan.dropped_tables.push_back(arguments[0]);
+  } else if (name == directive::drop_column) {
+    expect(2, "a table and a column");
+    plan.dropped_columns.push_back({arguments[0], arguments[1]});
+  } else {
+    refuse(fmt::format("unknown directive '-- litemig:{}'", name));
+  }
+}
 
 // A statement that would end or leave the applier's transaction is refused when the file is read,
 // naming the line it starts on: the database is never opened for such a migration.
@@ -172,15 +203,11 @@ migration parse_named(std::string_view file_name, std::string_view shown, std::s
     }
     if (current == section::header) continue;
     migration_part& part = current == section::up ? result.up : result.down;
-    if (line.starts_with(directive_prefix)) {
-      if (!line.starts_with(foreign_key_check_directive) ||
-          (line.size() > foreign_key_check_directive.size() &&
-           !std::isspace(static_cast<unsigned char>(line[foreign_key_check_directive.size()])))) {
-        refuse(fmt::format("unknown directive '{}'", line));
-      }
-      const auto tables = directive_tables(shown, line.substr(foreign_key_check_directive.size()));
-      part.foreign_key_check_tables.insert(part.foreign_key_check_tables.end(), tables.begin(), tables.end());
-      part.foreign_key_check_declared = true;
+    if (line.starts_with(directive::prefix)) {
+      const auto rest = line.substr(directive::prefix.size());
+      const auto name_end = std::min(rest.size(), rest.find_first_of(" \t"));
+      const auto arguments = directive_arguments(fmt::format("{}:{}", shown, line_number), rest.substr(name_end));
+      read_directive(rest.substr(0, name_end), arguments, part, refuse);
       continue;
     }
     (current == section::up ? up_lines : down_lines).emplace_back(part.sql.size(), line_number);
@@ -219,6 +246,19 @@ void refuse_foreign_sum_entries(std::string_view shown, std::string_view text) {
 migration parse_migration(std::string_view file_name, std::string_view text) {
   const auto base_name = fs::path(file_name).filename().string();
   return parse_named(base_name, file_name, text);
+}
+
+std::string render_directive(std::string_view name, const std::vector<std::string>& arguments) {
+  std::string line = fmt::format("{}{}", directive::prefix, name);
+  for (const auto& argument : arguments) {
+    if (std::any_of(argument.begin(), argument.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      throw failure(exit_code::usage, fmt::format("the name {} holds a control character, which cannot be written on "
+                                                  "one directive line",
+                                                  sqlite::quote_identifier(argument)));
+    }
+    line += " " + sqlite::quote_identifier(argument);
+  }
+  return line;
 }
 
 std::string render_sum(const std::map<std::string, std::string>& files) {

@@ -71,6 +71,30 @@ TEST_F(Applier, UpgradesAndDowngradesKeepingData) {
   EXPECT_TRUE(check(db, migrations()).empty());
 }
 
+TEST_F(Applier, AHandWrittenRebuildKeepsStatisticsAndItsDropsAreDerivedFromTheSnapshots) {
+  // No directives and no litemig_new_ prefix: what the part did is measured and derived, not scraped.
+  const std::string table = "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, gone TEXT);\nCREATE INDEX ta ON t(a);\n";
+  const std::string rebuilt = "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER);\nCREATE INDEX ta ON t(a);\n";
+  write_migration(path("m"), 1, "t", table, "DROP TABLE t;", table);
+  write_migration(path("m"), 2, "rebuild",
+                  "CREATE TABLE scratch(id INTEGER PRIMARY KEY, a INTEGER);\nINSERT INTO scratch SELECT id, a FROM t;\n"
+                  "DROP TABLE t;\nALTER TABLE scratch RENAME TO t;\nCREATE INDEX ta ON t(a);",
+                  "SELECT 1;", rebuilt);
+  const auto set = migration_set::from_directory(path("m"));
+  auto options = quiet();
+  options.target = 1;
+  upgrade(path("db"), set, options);
+  {
+    sqlite::database db(path("db"));
+    db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+               "INSERT INTO t(a, gone) SELECT i % 7, 'x' FROM n; ANALYZE;");
+  }
+  options.target = 2;
+  upgrade(path("db"), set, options);
+  EXPECT_GT(query_int(path("db"), "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 't'"), 0);
+  EXPECT_TRUE(logged("column \"gone\" is dropped with 500 non-NULL values"));
+}
+
 TEST_F(Applier, CreatesAMissingDatabaseAndDoesNothingWhenCurrent) {
   const auto db = path("new.sqlite3");
   EXPECT_FALSE(is_current(db, library_latest));

@@ -52,6 +52,36 @@ TEST(ParseMigration, RefusesMalformedFilesAsUsageErrors) {
   }
 }
 
+TEST(ParseMigration, ReadsThePlannersDirectivesWrittenWithTheSameNames) {
+  const std::string up = render_directive(directive::foreign_key_check, {"note"}) + "\n" +
+                         render_directive(directive::rebuild, {"note"}) + "\n" +
+                         render_directive(directive::rename_table, {"old note", "note"}) + "\n" +
+                         render_directive(directive::rename_column, {"note", "text", "body"}) + "\n" +
+                         render_directive(directive::drop_table, {"tag"}) + "\n" +
+                         render_directive(directive::drop_column, {"note", "we\"ird"}) + "\n";
+  const auto m = parse_migration("0002_x.sql", "-- litemig:up\n" + up + "SELECT 1;\n-- litemig:down\nSELECT 1;\n");
+  part_plan expected;
+  expected.rebuilt_tables = {"note"};
+  expected.renamed_tables = {{"old note", "note"}};
+  expected.renamed_columns = {{"note", "text", "body"}};
+  expected.dropped_tables = {"tag"};
+  expected.dropped_columns = {{"note", "we\"ird"}};
+  expected.declared = true;
+  EXPECT_EQ(m.up.plan, expected);
+  EXPECT_EQ(m.up.foreign_key_check_tables, std::vector<std::string>{"note"});
+  EXPECT_EQ(m.up.sql, "SELECT 1;\n");
+  EXPECT_FALSE(m.down.plan.declared) << "a part without directives is hand-written";
+}
+
+TEST(ParseMigration, RefusesDirectivesWithTheWrongArgumentsAndNamesThatWouldEndTheLine) {
+  for (const auto* line : {"-- litemig:rebuild", "-- litemig:rebuild \"a\" \"b\"", "-- litemig:rename-column \"t\" \"a\"",
+                           "-- litemig:drop-column \"t\"", "-- litemig:rename-table \"a\"", "-- litemig:rebuild \"open"}) {
+    EXPECT_EQ(code_of([&] { parse_migration("0001_x.sql", std::string("-- litemig:up\n") + line + "\n"); }), exit_code::usage)
+        << line;
+  }
+  EXPECT_EQ(code_of([] { render_directive(directive::rebuild, {"t\nDELETE FROM book;"}); }), exit_code::usage);
+}
+
 TEST(Sha256, MatchesTheKnownDigest) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

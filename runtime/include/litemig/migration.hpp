@@ -2,7 +2,8 @@
 //
 // File format (NNNN_slug.sql), plain SQL that people review and edit:
 //   -- litemig:up
-//   -- litemig:foreign-key-check "child" "parent"     (optional directive lines)
+//   -- litemig:foreign-key-check "child" "parent"     (optional directive lines: the planner's
+//   -- litemig:rebuild "parent"                        decisions, see namespace directive)
 //   ...statements...
 //   -- litemig:down
 //   ...statements...
@@ -19,11 +20,53 @@
 
 namespace litemig {
 
+// The directives of a migration part, written by the generator and read by the applier with
+// these same names: "-- litemig:NAME" followed by its arguments, each a quoted identifier.
+namespace directive {
+inline constexpr std::string_view prefix = "-- litemig:";
+inline constexpr std::string_view foreign_key_check = "foreign-key-check";  // "table"... (none: cannot break a key)
+inline constexpr std::string_view rebuild = "rebuild";                      // "table" (its final name)
+inline constexpr std::string_view rename_table = "rename-table";            // "from" "to"
+inline constexpr std::string_view rename_column = "rename-column";          // "table" "from" "to" (table's final name)
+inline constexpr std::string_view drop_table = "drop-table";                // "table"
+inline constexpr std::string_view drop_column = "drop-column";              // "table" "column" (table's final name)
+}  // namespace directive
+
+// "-- litemig:NAME "a" "b"": one line; a name holding a line break or other control character
+// cannot be written on one and is refused (failure, exit_code::usage).
+std::string render_directive(std::string_view name, const std::vector<std::string>& arguments);
+
+struct column_rename {
+  std::string table;
+  std::string from;
+  std::string to;
+  bool operator==(const column_rename&) const = default;
+};
+
+struct column_reference {
+  std::string table;
+  std::string column;
+  bool operator==(const column_reference&) const = default;
+};
+
+// What a part does to tables, as the planner decided it. A hand-written part carries no such
+// directives: the applier then derives drops from the snapshots before and after.
+struct part_plan {
+  std::vector<std::string> rebuilt_tables;
+  std::vector<std::pair<std::string, std::string>> renamed_tables;
+  std::vector<column_rename> renamed_columns;
+  std::vector<std::string> dropped_tables;
+  std::vector<column_reference> dropped_columns;
+  bool declared = false;  // the part carries the planner's directives (a generated part always does)
+  bool operator==(const part_plan&) const = default;
+};
+
 struct migration_part {
   std::string sql;
   std::vector<std::string> foreign_key_check_tables;  // from -- litemig:foreign-key-check
   // A directive naming no table declares that the part cannot break a foreign key.
   bool foreign_key_check_declared = false;
+  part_plan plan;
 };
 
 struct migration {
