@@ -90,6 +90,7 @@ class migrator {
                                                  where(), options_.busy_timeout.count()));
     }
     std::int64_t version = db_.user_version();
+    free_pages_before_ = db_.query_int("PRAGMA freelist_count").value_or(0);
     if (!started_) {
       result_.from_version = version;
       result_.to_version = version;
@@ -177,12 +178,12 @@ class migrator {
   // Rebuilds leave the old pages free inside the file: say how much, and reclaim it when asked.
   void handle_free_space() {
     if (result_.applied.empty()) return;
-    const auto free_mib = [this] {
-      return static_cast<double>(db_.query_int("PRAGMA freelist_count").value_or(0) *
-                                 db_.query_int("PRAGMA page_size").value_or(0)) / (1024.0 * 1024.0);
-    };
-    const double left = free_mib();
-    if (left == 0) return;
+    const auto page_size = db_.query_int("PRAGMA page_size").value_or(0);
+    const auto free_mib = [&](std::int64_t pages) { return static_cast<double>(pages * page_size) / (1024.0 * 1024.0); };
+    const auto free_pages = db_.query_int("PRAGMA freelist_count").value_or(0);
+    // Only the pages the migrations freed: those free before are not theirs to report.
+    const double left = free_mib(free_pages - free_pages_before_);
+    if (left <= 0) return;
     if (!options_.vacuum) {
       log(fmt::format("{}: {:.1f} MiB of free pages left by the migration; --vacuum (or VACUUM) reclaims them", where(),
                       left));
@@ -195,7 +196,8 @@ class migrator {
                     fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {:.1f} MiB of free pages remain",
                                 where(), result_.to_version, e.sqlite_message(), left));
     }
-    log(fmt::format("{}: VACUUM reclaimed {:.1f} MiB", where(), left - free_mib()));
+    log(fmt::format("{}: VACUUM reclaimed {:.1f} MiB", where(),
+                    free_mib(free_pages - db_.query_int("PRAGMA freelist_count").value_or(0))));
   }
 
   // The header's page count against the file's size: a cut-off copy is refused untouched.
@@ -365,6 +367,7 @@ class migrator {
   bool started_ = false;
   bool validated_ = false;
   bool committed_ = false;
+  std::int64_t free_pages_before_ = 0;
   std::optional<std::int64_t> verified_version_;  // its schema proven unchanged since its check
 };
 

@@ -95,6 +95,19 @@ TEST_F(Applier, AHandWrittenRebuildKeepsStatisticsAndItsDropsAreDerivedFromTheSn
   EXPECT_TRUE(logged("column \"gone\" is dropped with 500 non-NULL values"));
 }
 
+TEST_F(Applier, FreePagesThatWereFreeBeforeAreNotReportedAsTheMigrations) {
+  create_library_database(path("db"), migrations_dir(), 3000);
+  {
+    sqlite::database db(path("db"));
+    db.execute("CREATE TABLE scratch(x); INSERT INTO scratch SELECT title FROM tune; DROP TABLE scratch;");
+  }
+  ASSERT_GT(query_int(path("db"), "PRAGMA freelist_count"), 0);
+  auto options = quiet();
+  options.target = 3;  // a new table and a plain ADD COLUMN: nothing is freed
+  upgrade(path("db"), migrations(), options);
+  EXPECT_FALSE(logged("free pages")) << "the pages were free before the migration";
+}
+
 TEST_F(Applier, CreatesAMissingDatabaseAndDoesNothingWhenCurrent) {
   const auto db = path("new.sqlite3");
   EXPECT_FALSE(is_current(db, library_latest));
