@@ -155,10 +155,9 @@ std::size_t record_sum(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
   auto files = read_migration_directory(dir);
   files.erase(sum_file_name);
-  // Only files that would be accepted when read are recorded.
-  for (const auto& [name, text] : files) {
-    if (!name.starts_with("snapshots/")) parse_migration((dir / name).string(), text);
-  }
+  // Only a directory that would be accepted when read is recorded: every migration parses, and
+  // the numbers run from 0001 without a gap or a number taken twice (two branches' 0014).
+  migration_set::from_files(files, dir);
   write_file_atomically(dir / sum_file_name, render_sum(files));
   return files.size();
 }

@@ -289,10 +289,11 @@ std::map<std::string, std::string> read_migration_directory(const fs::path& dir)
   return files;
 }
 
-migration_set migration_set::from_directory(const fs::path& dir) {
+migration_set migration_set::from_directory(const fs::path& dir) { return from_files(read_migration_directory(dir), dir); }
+
+migration_set migration_set::from_files(const std::map<std::string, std::string>& files, const fs::path& origin) {
   migration_set set;
-  set.origin_ = dir.string();
-  const auto files = read_migration_directory(dir);
+  set.origin_ = origin.string();
   for (const auto& [name, text] : files) set.add_file(name, text);
   set.validate();
   set.check_integrity(files);

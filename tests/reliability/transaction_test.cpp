@@ -183,6 +183,16 @@ TEST_F(Transactions, AMigrationHoldingANulByteIsRefusedNeverCutShort) {
   EXPECT_EQ(file_sha256(db), before);
 }
 
+TEST_F(Transactions, HashRefusesTwoMigrationsOfOneNumber) {
+  // Two branches each generated 0002: recording that would hide the clash until a user's upgrade.
+  write_migration(migrations(), 2, "from_one_branch", "CREATE TABLE a(x);", "DROP TABLE a;", book + "\nCREATE TABLE a(x);\n");
+  write_migration(migrations(), 2, "from_another", "CREATE TABLE b(x);", "DROP TABLE b;", book + "\nCREATE TABLE b(x);\n");
+  const auto result = run_litemig({"hash", "--dir", migrations().string()}, dir_);
+  EXPECT_EQ(result.exit_code, static_cast<int>(exit_code::usage)) << result.err;
+  EXPECT_TRUE(contains(result.err, "two migrations carry number 0002")) << result.err;
+  EXPECT_FALSE(fs::exists(migrations() / "litemig.sum"));
+}
+
 class RefusedAttempts : public Transactions {
  protected:
   std::size_t backups() const {

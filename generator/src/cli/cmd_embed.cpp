@@ -136,8 +136,8 @@ int embed_command(const arguments& args) {
     const auto files = read_migration_directory(dir);
     std::vector<embedded_file> views;
     for (const auto& [name, text] : files) views.push_back({name, text});
-    // Read as a directory, so that every message names the file in it.
-    const auto set = migration_set::from_directory(dir);
+    // Messages name the files inside the directory.
+    const auto set = migration_set::from_files(files, dir);
     if (set.integrity() == sum_state::mismatch) {
       const auto& problem = set.integrity_problem();
       throw failure(exit_code::checksum_mismatch,

@@ -104,6 +104,8 @@ class migration_set {
   // Reads DIR/NNNN_*.sql and DIR/snapshots/NNNN.sql; a missing directory is an empty set.
   static migration_set from_directory(const std::filesystem::path& dir);
   static migration_set from_embedded(std::span<const embedded_file> files);
+  // FILES as read_migration_directory gives them; messages name them inside the folder ORIGIN.
+  static migration_set from_files(const std::map<std::string, std::string>& files, const std::filesystem::path& origin);
 
   const std::vector<migration>& migrations() const { return migrations_; }
   const migration* find(std::int64_t version) const;
