@@ -1,5 +1,7 @@
 #include "litemig/compare.hpp"
 
+#include "litemig/sql_tokens.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -55,6 +57,36 @@ void compare_tables(const table& expected, const table& actual, std::vector<sche
   if (expected.strict != actual.strict) add("STRICT differs");
 }
 
+// Where two definitions part, by meaning: "definition differs: expected `... a, c FROM t`, found
+// `... a, b FROM t`", a few words of context on each side.
+std::string definition_difference(const std::string& expected_sql, const std::string& actual_sql) {
+  const auto words = [](const std::string& sql) {
+    std::vector<std::string> out;
+    const auto text = canonical_text(sql);
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const auto end = std::min(text.size(), text.find(' ', start));
+      out.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  };
+  const auto want = words(expected_sql);
+  const auto have = words(actual_sql);
+  std::size_t first = 0;
+  while (first < want.size() && first < have.size() && want[first] == have[first]) ++first;
+  constexpr std::size_t context = 4;
+  const auto window = [&](const std::vector<std::string>& all) {
+    const std::size_t begin = first > context ? first - context : 0;
+    const std::size_t end = std::min(all.size(), first + context + 1);
+    std::string text = begin > 0 ? "... " : "";
+    for (std::size_t i = begin; i < end; ++i) text += (i > begin ? " " : "") + all[i];
+    if (end < all.size()) text += " ...";
+    return text.empty() ? "(nothing)" : text;
+  };
+  return fmt::format("definition differs: expected `{}`, found `{}`", window(want), window(have));
+}
+
 template <typename T, typename Detail>
 void compare_objects(kind k, const std::vector<T>& expected, const std::vector<T>& actual,
                      std::vector<schema_difference>& out, Detail detail) {
@@ -78,7 +110,9 @@ std::vector<schema_difference> compare(const schema& expected, const schema& act
   compare_objects(kind::table, expected.tables, actual.tables, out,
                   [&](const table& want, const table& have) { compare_tables(want, have, out); });
   const auto definition_differs = [&](kind k) {
-    return [&out, k](const auto& want, const auto&) { out.push_back({k, want.name, "definition differs"}); };
+    return [&out, k](const auto& want, const auto& have) {
+      out.push_back({k, want.name, definition_difference(want.sql, have.sql)});
+    };
   };
   compare_objects(kind::virtual_table, expected.virtual_tables, actual.virtual_tables, out, definition_differs(kind::virtual_table));
   compare_objects(kind::index, expected.indexes, actual.indexes, out, definition_differs(kind::index));

@@ -79,6 +79,14 @@ TEST(Normalize, DifferentMeaningsDiffer) {
   EXPECT_FALSE(compare(a, b).empty());
 }
 
+TEST(Compare, AViewThatDiffersShowsWhereItsDefinitionParts) {
+  const auto expected = load("CREATE TABLE t(a, b, c); CREATE VIEW v AS SELECT a, c FROM t WHERE a > 1;");
+  const auto actual = load("CREATE TABLE t(a, b, c); CREATE VIEW v AS SELECT a, b FROM t WHERE a > 1;");
+  EXPECT_EQ(describe(compare(expected, actual)),
+            "view \"v\": definition differs: expected `... as select a , c from t where a ...`, "
+            "found `... as select a , b from t where a ...`\n");
+}
+
 TEST(Normalize, AlterTableResultsCompareEqualToTheWrittenForm) {
   auto db = sqlite::database::in_memory();
   db.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, PRIMARY_X TEXT, UNIQUE(b));"
