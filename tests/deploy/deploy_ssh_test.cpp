@@ -203,7 +203,7 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   ASSERT_EQ(local_backups.size(), 1U);
 
   const auto from_remote =
-      litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db)});
+      litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_remote.exit_code, 0) << from_remote.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
   EXPECT_EQ(sha256_of(remote_db), original_sha);
@@ -212,7 +212,7 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   const auto again = deploy(migrations, {"--upload", "--yes"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   ASSERT_EQ(user_version(remote_db), 3);
-  const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db)});
+  const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_local.exit_code, 0) << from_local.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
   EXPECT_EQ(sha256_of(remote_db), original_sha);
