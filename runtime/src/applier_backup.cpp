@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 
 fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::optional<fs::path>& backup_dir,
                       std::int64_t from, std::int64_t to, std::chrono::milliseconds busy_timeout) {
-  const fs::path folder = backup_dir ? *backup_dir : fs::absolute(db_path).parent_path();
+  // Beside the file itself when the path is a symbolic link, as SQLite puts its journal there.
+  const fs::path folder = backup_dir ? *backup_dir : fs::absolute(resolve_database_path(db_path)).parent_path();
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) {

@@ -101,7 +101,7 @@ class deployment {
       // Migrated under an unpredictable name: a killed deploy never leaves a file named _migrated
       // that was not migrated.
       fs::create_directories(work_dir_);
-      working_copy_ = new_copy(working_file_, work_dir_, migrated_stem() + ".sqlite3.partial-").path();
+      working_copy_ = working_file_.emplace(work_dir_, migrated_stem() + ".sqlite3.partial-").path();
     }
     source_->fetch(working_copy_);
     fetched_sha256_ = transfer::file_sha256(working_copy_);
@@ -146,14 +146,14 @@ class deployment {
       return;
     }
     fs::create_directories(options_.backup_dir);
-    std::optional<detail::new_file> backup;
-    auto& written = new_copy(backup, options_.backup_dir, local_backup.filename().string() + ".partial-");
+    detail::new_file written(options_.backup_dir, local_backup.filename().string() + ".partial-");
+    take_source_owner(written);
     written.copy_from(working_copy_);
     if (transfer::file_sha256(written.path()) != fetched_sha256_) {
       throw failure(exit_code::failure, fmt::format("{}: the backup differs from the fetched copy", local_backup.string()));
     }
     deploy_checks::check_database(written.path(), local_backup.string());
-    result_.local_backup = backup->publish_as_new(fmt::format("{}_{}", prefix_, stamp_), ".sqlite3", '_');
+    result_.local_backup = written.publish_as_new(fmt::format("{}_{}", prefix_, stamp_), ".sqlite3", '_');
     log(fmt::format("  local backup {} reopened: integrity ok", result_.local_backup->string()));
     if (source_->is_remote()) {
       result_.remote_backup = source_->copy_beside(remote_stem, ".sqlite3", fetched_sha256_);
@@ -287,17 +287,16 @@ class deployment {
 
   std::string migrated_stem() const { return fmt::format("{}_{}_migrated", prefix_, stamp_); }
 
+  // Private and writable while migrated; the source's owner and mode once kept.
   void keep_migrated_copy() {
+    take_source_owner(*working_file_);
     result_.migrated_copy = working_file_->publish_as_new(migrated_stem(), ".sqlite3", '_');
     keep_working_copy_ = true;
   }
 
-  // A new file in FOLDER for a copy of the source: private until it has the source's owner and mode.
-  detail::new_file& new_copy(std::optional<detail::new_file>& file, const fs::path& folder,
-                             const std::string& prefix) const {
-    file.emplace(folder, prefix);
-    if (const auto local = source_->local_file()) file->take_owner_and_mode(*local, detail::ownership::best_effort);
-    return *file;
+  // A copy of a local source gets its owner and mode; one of a remote source stays private.
+  void take_source_owner(detail::new_file& file) const {
+    if (const auto local = source_->local_file()) file.take_owner_and_mode(*local, detail::ownership::best_effort);
   }
 
   const migration_set& migrations_;

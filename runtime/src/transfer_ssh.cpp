@@ -21,8 +21,10 @@ std::string reason(const process_result& result) {
   return std::string(text);
 }
 
-// Prints the file $1 names (symbolic links resolved), or fails when its folder does not exist.
+// Prints the file $1 names (symbolic links resolved), or fails when its folder does not exist
+// (status 10) or it is a link to nothing.
 const char* const resolve_script =
+    "if [ -L \"$1\" ] && [ ! -e \"$1\" ]; then echo 'a symbolic link to a file that does not exist' >&2; exit 11; fi\n"
     "real=$(readlink -f -- \"$1\") && [ -d \"$(dirname -- \"$real\")\" ] || "
     "{ echo 'the folder does not exist' >&2; exit 10; }\n"
     "printf '%s\\n' \"$real\"\n";
