@@ -280,7 +280,7 @@ class deployment {
       throw failure(exit_code::failure,
                     fmt::format("upload declined; the migrated copy is {}", result_.migrated_copy->string()));
     }
-    source_->replace(working_copy_, fetched_sha256_);
+    source_->replace(working_copy_, fetched_sha256_, {});
     result_.uploaded = true;
     log(fmt::format("  {} replaced (temporary name checked, then renamed)", source_->describe()));
   }

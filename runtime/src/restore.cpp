@@ -68,14 +68,16 @@ restore_result restore(const restore_options& options) {
                                              replacing ? "" : " (a new file)", backup->describe(), status.version);
     if (options.confirm && !options.confirm(question)) throw failure(exit_code::failure, "restore declined");
     std::optional<std::string> replaced_sha256;
-    if (replacing) {
-      replaced_sha256 = target->sha256();
+    if (replacing) replaced_sha256 = target->sha256();
+    // Kept once the new file is ready: a refused restore leaves the folder as it was.
+    const auto keep_replaced = [&] {
+      if (!replacing) return;
       const std::string stem =
           fmt::format("backup_{}_{}", transfer::file_stem(target->path()), deploy_checks::file_timestamp());
       result.previous_kept_as = target->copy_beside(stem, ".sqlite3", *replaced_sha256);
       log(fmt::format("kept the file being replaced as {}", *result.previous_kept_as));
-    }
-    target->replace(copy, replaced_sha256);
+    };
+    target->replace(copy, replaced_sha256, keep_replaced);
     log(fmt::format("restored {} (temporary name checked, then renamed)", target->describe()));
   } catch (const failure& e) {
     throw failure(e.code(), fmt::format("{}; {} is unchanged", e.what(), target->describe()));

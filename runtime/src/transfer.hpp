@@ -6,6 +6,7 @@
 #include "litemig/deploy.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,9 +102,11 @@ class endpoint {
   // Puts LOCAL_FILE in place of the file: written under an unpredictable temporary name beside it,
   // checked, given the old file's owner, group and mode (refused when that is not possible),
   // flushed, then renamed over it. With EXPECTED_CURRENT_SHA256, refuses when the file changed
-  // since it was read.
+  // since it was read. BEFORE_RENAME runs once the new file is written and has its owner, so
+  // that a refusal (an owner the process may not give) comes before anything it does.
   virtual void replace(const std::filesystem::path& local_file,
-                       const std::optional<std::string>& expected_current_sha256) const = 0;
+                       const std::optional<std::string>& expected_current_sha256,
+                       const std::function<void()>& before_rename) const = 0;
 };
 
 std::unique_ptr<endpoint> make_local_endpoint(const std::filesystem::path& file);

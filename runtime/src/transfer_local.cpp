@@ -21,6 +21,17 @@ namespace {
   throw failure(exit_code::failure, fmt::format("{}: {}", file.string(), cause));
 }
 
+// The type of the file at PATH (not_found when there is none); a failure naming PATH when the
+// system cannot tell, e.g. for want of permission on a folder.
+fs::file_type type_of(const fs::path& path) {
+  std::error_code error;
+  const auto type = fs::status(path, error).type();
+  if (error && type != fs::file_type::not_found) fail(path, fmt::format("cannot look at it: {}", error.message()));
+  return type;
+}
+
+bool present(const fs::path& path) { return type_of(path) != fs::file_type::not_found; }
+
 class local_endpoint final : public endpoint {
  public:
   explicit local_endpoint(const fs::path& file)
@@ -29,22 +40,22 @@ class local_endpoint final : public endpoint {
   std::string describe() const override { return shown_.string(); }
   bool is_remote() const override { return false; }
   std::string path() const override { return shown_.string(); }
-  bool exists() const override { return fs::exists(file_); }
-  bool folder_exists() const override { return fs::is_directory(folder_); }
+  bool exists() const override { return present(file_); }
+  bool folder_exists() const override { return type_of(folder_) == fs::file_type::directory; }
   std::optional<fs::path> local_file() const override { return file_; }
 
   bool has_journal() const override {
-    return fs::exists(file_.string() + "-wal") || fs::exists(file_.string() + "-journal");
+    return present(file_.string() + "-wal") || present(file_.string() + "-journal");
   }
 
   void fetch(const fs::path& destination) const override {
-    if (!fs::is_regular_file(file_)) fail(shown_, "no such database file");
+    if (type_of(file_) != fs::file_type::regular) fail(shown_, "no such database file");
     copy_local_file(file_, destination);
   }
 
   bool fetch_companion(const std::string& suffix, const fs::path& destination) const override {
     const fs::path companion = file_.string() + suffix;
-    if (!fs::exists(companion)) return false;
+    if (!present(companion)) return false;
     copy_local_file(companion, destination);
     return true;
   }
@@ -60,15 +71,17 @@ class local_endpoint final : public endpoint {
     return copy.publish_as_new(stem, extension, '_').string();
   }
 
-  void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256) const override {
-    const bool replacing = fs::exists(file_);
+  void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256,
+               const std::function<void()>& before_rename) const override {
+    const bool replacing = present(file_);
     // A new file is created as any other (the umask decides); a replaced one keeps its owner and mode.
     detail::new_file temporary(folder_, file_.filename().string() + ".litemig-upload-", replacing ? 0600 : 0666);
     if (replacing) temporary.take_owner_and_mode(file_, detail::ownership::required);
     temporary.copy_from(local_file);
     if (file_sha256(temporary.path()) != file_sha256(local_file)) fail(temporary.path(), "the written copy differs from the source");
+    if (before_rename) before_rename();
     if (expected_current_sha256) {
-      if (!fs::exists(file_)) fail(shown_, "the database disappeared since it was read");
+      if (!present(file_)) fail(shown_, "the database disappeared since it was read");
       if (sha256() != *expected_current_sha256) fail(shown_, "the database changed since it was read; nothing replaced");
     }
     if (has_journal()) fail(shown_, "a -wal or -journal file is next to the database: close the program using it");

@@ -51,8 +51,11 @@ const char* const copy_script =
     "printf '%s\\n' \"$copy\"\n";
 
 // $1 = the database: prints a new empty file beside it, created exclusively under an
-// unpredictable name.
-const char* const temporary_script = "mktemp -- \"$1.litemig-upload-XXXXXXXXXX\"\n";
+// unpredictable name, with the database's owner and group (refused when not allowed).
+const char* const temporary_script =
+    "tmp=$(mktemp -- \"$1.litemig-upload-XXXXXXXXXX\") || exit 10\n"
+    "if [ -e \"$1\" ] && ! chown --reference=\"$1\" -- \"$tmp\"; then rm -f -- \"$tmp\"; exit 11; fi\n"
+    "printf '%s\\n' \"$tmp\"\n";
 
 // $1 = uploaded temporary file, $2 = database, $3 = SHA-256 the upload must have,
 // $4 = SHA-256 the database must still have ("" when there is nothing to compare).
@@ -67,8 +70,7 @@ const char* const replace_script =
     "  echo 'a -wal or -journal file is next to the database: stop the program using it' >&2; exit 13\n"
     "fi\n"
     "if [ -e \"$2\" ]; then\n"
-    "  chown --reference=\"$2\" -- \"$1\" || exit 14\n"
-    "  chmod --reference=\"$2\" -- \"$1\" || exit 14\n"
+    "  chown --reference=\"$2\" -- \"$1\" && chmod --reference=\"$2\" -- \"$1\" || exit 14\n"
     "else\n"
     "  chmod =rw -- \"$1\" || exit 14\n"
     "fi\n"
@@ -127,7 +129,8 @@ class ssh_endpoint final : public endpoint {
     return fmt::format("{}:{}", destination(), copy);
   }
 
-  void replace(const fs::path& local_file_path, const std::optional<std::string>& expected_current_sha256) const override {
+  void replace(const fs::path& local_file_path, const std::optional<std::string>& expected_current_sha256,
+               const std::function<void()>& before_rename) const override {
     const auto file = real_path();
     auto created = run_script(temporary_script, {file}, fmt::format("cannot create a temporary file beside {}", describe()));
     std::string temporary = created.output;
@@ -136,6 +139,7 @@ class ssh_endpoint final : public endpoint {
       check_remote_path(describe(), temporary);
       copy_with_scp(fs::absolute(local_file_path).string(), fmt::format("{}:{}", destination(), temporary),
                     fmt::format("cannot upload to {}:{}", destination(), temporary));
+      if (before_rename) before_rename();
       run_script(replace_script, {temporary, file, file_sha256(local_file_path), expected_current_sha256.value_or("")},
                  fmt::format("cannot put {} in place of {}", temporary, describe()));
     } catch (...) {

@@ -244,6 +244,26 @@ TEST_F(Files, DeployRestoreAndBackupsKeepTheOwnerGroupAndMode) {
   EXPECT_TRUE(can_read_as(*user, db)) << "the app's user can no longer open its database";
 }
 
+TEST_F(Files, ARestoreThatCannotKeepTheOwnerRefusesAndLeavesTheFolderAsItWas) {
+  const auto user = unprivileged_user();
+  if (::geteuid() != 0 || !user) GTEST_SKIP() << "needs root to make a file another user cannot take over";
+  const auto db = create_database(path("prod/app.sqlite3"));
+  const auto backup = create_database(path("kept/app.sqlite3"), 2);
+  ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(backup.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(db.parent_path().c_str(), 0777), 0);
+  const auto folder_before = folder_sha256(db.parent_path());
+  // The folder lets the other user write, but the database is root's: a new file of theirs
+  // would lock root's programs out, so litemig refuses before it keeps or replaces anything.
+  auto refused = run_litemig({"restore", "--backup", backup.string(), "--db", db.string(), "--yes"}, dir_, user);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
+  EXPECT_TRUE(contains(refused.err, db.string() + ": cannot give the new file the owner")) << refused.err;
+  EXPECT_EQ(folder_sha256(db.parent_path()), folder_before);
+  EXPECT_EQ(std::distance(fs::directory_iterator(db.parent_path()), fs::directory_iterator()), 1);
+  EXPECT_EQ(identity_of(db).owner, 0u);
+}
+
 TEST_F(Files, RestoreOfAWalBackupKeepsTheCommitsStillInItsLog) {
   const auto source = create_database(path("live/app.sqlite3"));
   const auto backup = path("kept/app.sqlite3");
