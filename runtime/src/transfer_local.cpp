@@ -79,16 +79,22 @@ class local_endpoint final : public endpoint {
     if (replacing) temporary.take_owner_and_mode(file_, detail::ownership::required);
     temporary.copy_from(local_file);
     if (file_sha256(temporary.path()) != file_sha256(local_file)) fail(temporary.path(), "the written copy differs from the source");
+    // Checked before BEFORE_RENAME, so that a refusal leaves nothing behind, and again just before the rename.
+    check_unchanged(expected_current_sha256);
     if (before_rename) before_rename();
-    if (expected_current_sha256) {
-      if (!present(file_)) fail(shown_, "the database disappeared since it was read");
-      if (sha256() != *expected_current_sha256) fail(shown_, "the database changed since it was read; nothing replaced");
-    }
-    if (has_journal()) fail(shown_, "a -wal or -journal file is next to the database: close the program using it");
+    check_unchanged(expected_current_sha256);
     temporary.publish_over(file_);
   }
 
  private:
+  void check_unchanged(const std::optional<std::string>& expected_sha256) const {
+    if (expected_sha256) {
+      if (!present(file_)) fail(shown_, "the database disappeared since it was read");
+      if (sha256() != *expected_sha256) fail(shown_, "the database changed since it was read; nothing replaced");
+    }
+    if (has_journal()) fail(shown_, "a -wal or -journal file is next to the database: close the program using it");
+  }
+
   fs::path shown_;   // as the user named it, for messages
   fs::path file_;    // the file itself, symbolic links resolved
   fs::path folder_;  // where its backups and temporary files go

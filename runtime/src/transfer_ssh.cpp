@@ -139,7 +139,11 @@ class ssh_endpoint final : public endpoint {
       check_remote_path(describe(), temporary);
       copy_with_scp(fs::absolute(local_file_path).string(), fmt::format("{}:{}", destination(), temporary),
                     fmt::format("cannot upload to {}:{}", destination(), temporary));
-      if (before_rename) before_rename();
+      if (before_rename) {
+        // A refusal the replace script would give must come before BEFORE_RENAME leaves anything.
+        if (has_journal()) fail_at(file, "a -wal or -journal file is next to the database: stop the program using it");
+        before_rename();
+      }
       run_script(replace_script, {temporary, file, file_sha256(local_file_path), expected_current_sha256.value_or("")},
                  fmt::format("cannot put {} in place of {}", temporary, describe()));
     } catch (...) {

@@ -264,6 +264,19 @@ TEST_F(Files, ARestoreThatCannotKeepTheOwnerRefusesAndLeavesTheFolderAsItWas) {
   EXPECT_EQ(identity_of(db).owner, 0u);
 }
 
+TEST_F(Files, ARestoreOverADatabaseInUseRefusesAndLeavesTheFolderAsItWas) {
+  const auto db = create_database(path("prod/app.sqlite3"));
+  const auto backup = create_database(path("kept/app.sqlite3"), 2);
+  database app(db);
+  app.execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; INSERT INTO tune(title) VALUES ('in use');");
+  const auto folder_before = folder_sha256(db.parent_path());
+  auto refused = run_litemig({"restore", "--backup", backup.string(), "--db", db.string(), "--yes"}, dir_);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "-wal")) << refused.err;
+  EXPECT_EQ(folder_sha256(db.parent_path()), folder_before) << "a kept copy or a temporary file was left";
+}
+
 TEST_F(Files, RestoreOfAWalBackupKeepsTheCommitsStillInItsLog) {
   const auto source = create_database(path("live/app.sqlite3"));
   const auto backup = path("kept/app.sqlite3");
