@@ -273,4 +273,16 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
   expect_kept();
 }
 
+TEST_F(DeploySsh, RestoreFromARemoteWalBackupCarriesTheCommitsStillInItsLog) {
+  const fs::path live = root / "live.sqlite3";
+  make_production_database(live, migrations, 1);
+  const fs::path backup = remote_dir / "kept.sqlite3";
+  copy_with_a_commit_only_in_the_log(live, backup);
+  const auto expected = rows(live, "note");
+  const auto restored = litemig_ssh({"restore", "--backup", server->url(backup), "--db", server->url(remote_db), "--yes"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(rows(remote_db, "note"), expected) << "the commit still in the backup's -wal is missing";
+  EXPECT_TRUE(fs::exists(backup.string() + "-wal")) << "the backup itself is left as it was";
+}
+
 }  // namespace
