@@ -36,8 +36,6 @@ std::string random_letters() {
   return letters;
 }
 
-fs::path folder_of(const fs::path& file) { return file.parent_path().empty() ? fs::path(".") : file.parent_path(); }
-
 // rename(2) that fails with EEXIST when TO exists, even as a dangling link; link(2) where the file
 // system cannot rename that way. Returns 0 or an errno value.
 int move_no_replace(const fs::path& from, const fs::path& to) {
@@ -104,7 +102,7 @@ void copy_into(const fs::path& source, int to_fd, const fs::path& shown) {
   if (error_number != 0) fail(shown, fmt::format("cannot copy {} here", source.string()), error_number);
 }
 
-new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mode) : folder_(folder_of(folder / "x")) {
+new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mode) : folder_(folder.empty() ? fs::path(".") : folder) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     path_ = folder_ / (prefix + random_letters());
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
