@@ -2,6 +2,7 @@
 // transaction, each checked before the next, so that a crash at any moment leaves the
 // database as it was or fully migrated, and concurrent launches migrate exactly once.
 #include "applier_internal.hpp"
+#include "names.hpp"
 
 #include "litemig/inspect.hpp"
 #include "litemig/sql_tokens.hpp"
@@ -9,14 +10,11 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <set>
 #include <system_error>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 namespace litemig {
@@ -400,15 +398,6 @@ void roll_back_hot_journal(const fs::path& path) {
 }
 
 // Migrates the existing database PATH (opened as OPENED, a new file when CREATED).
-// Makes a new name in PATH's folder durable.
-void sync_folder(const fs::path& path) {
-  const auto folder = fs::absolute(path).parent_path();
-  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 apply_result migrate_file(const fs::path& path, const std::string& shown, const migration_set& migrations,
                           std::int64_t target, const apply_options& options, direction way, bool created) {
   try {
@@ -435,50 +424,22 @@ apply_result migrate_file(const fs::path& path, const std::string& shown, const 
   }
 }
 
-// A new empty file in PATH's folder under a name nobody can guess or have planted a link at.
-fs::path create_private_file(const fs::path& path) {
-  std::random_device random;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto candidate = path;
-    candidate += fmt::format(".litemig-new-{:08x}", random());
-    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      ::close(fd);
-      return candidate;
-    }
-    if (errno != EEXIST) {
-      throw failure(exit_code::failure, fmt::format("{}: cannot create the new database: {}", path.string(),
-                                                    std::generic_category().message(errno)));
-    }
-  }
-  throw failure(exit_code::failure, fmt::format("{}: cannot find a free name for the new database", path.string()));
-}
-
 // A missing database is built under a private name in its folder and linked into place only once
 // complete: concurrent launches see no file or a whole database, and no launch ever deletes a file
 // that another one may be migrating. Nullopt when another process created PATH meanwhile.
 std::optional<apply_result> create_database(const fs::path& path, const migration_set& migrations, std::int64_t target,
                                             const apply_options& options) {
-  const auto building = create_private_file(path);
-  const auto discard = [&building] {
-    std::error_code ignored;
-    fs::remove(building, ignored);
-    fs::remove(fs::path(building.string() + "-journal"), ignored);
-  };
+  const auto folder = fs::absolute(path).parent_path();
+  // 0666: the umask decides, as for any database SQLite creates.
+  new_file building(folder, path.filename().string() + ".litemig-new-", 0666);
+  const auto journal = fs::path(building.path().string() + "-journal");
   try {
-    auto result = migrate_file(building, path.string(), migrations, target, options, direction::up, true);
-    if (::link(building.c_str(), path.c_str()) != 0) {
-      const int cause = errno;
-      discard();
-      if (cause == EEXIST) return std::nullopt;
-      throw failure(exit_code::failure, fmt::format("{}: cannot put the new database in place: {}", path.string(),
-                                                    std::generic_category().message(cause)));
-    }
-    discard();
-    sync_folder(path);
+    auto result = migrate_file(building.path(), path.string(), migrations, target, options, direction::up, true);
+    if (!building.publish_if_absent(folder / path.filename())) return std::nullopt;
     return result;
   } catch (...) {
-    discard();
+    std::error_code ignored;
+    fs::remove(journal, ignored);
     throw;
   }
 }

@@ -33,9 +33,8 @@ class deployment {
     result_.source = source_->describe();
     result_.dry_run = options.dry_run;
     prefix_ = options.backup_prefix.empty() ? transfer::file_stem(source_->path()) : options.backup_prefix;
-    const fs::path work_dir = options.dry_run ? scratch_.path() : options.work_dir.value_or(options.backup_dir);
-    working_copy_ = options.dry_run ? work_dir / "deploy.sqlite3"
-                                    : detail::unused_name(work_dir, fmt::format("{}_{}_migrated", prefix_, stamp_), ".sqlite3");
+    work_dir_ = options.dry_run ? scratch_.path() : options.work_dir.value_or(options.backup_dir);
+    working_copy_ = work_dir_ / "deploy.sqlite3";
   }
 
   deploy_result run() {
@@ -79,10 +78,7 @@ class deployment {
   }
 
   deploy_failure step_failed(exit_code code, const std::string& cause) {
-    if (!options_.dry_run && !keep_working_copy_) {
-      std::error_code ignored;
-      fs::remove(working_copy_, ignored);
-    }
+    if (!keep_working_copy_) working_file_.reset();
     std::string backups;
     if (result_.local_backup) backups += fmt::format("local backup {}", result_.local_backup->string());
     if (result_.remote_backup) backups += fmt::format("{}remote backup {}", backups.empty() ? "" : ", ", *result_.remote_backup);
@@ -95,13 +91,18 @@ class deployment {
   }
 
   void fetch() {
-    begin(1, "fetch", fmt::format("{} -> {}", source_->describe(), working_copy_.string()));
+    begin(1, "fetch", fmt::format("{} -> {}", source_->describe(), work_dir_.string()));
     if (source_->has_journal()) {
       throw failure(exit_code::failure, fmt::format("{}: a -wal or -journal file is next to the database, so a copy "
                                                     "would miss changes: stop the program using it",
                                                     source_->describe()));
     }
-    fs::create_directories(working_copy_.parent_path());
+    if (!options_.dry_run) {
+      // Migrated under an unpredictable name: a killed deploy never leaves a file named _migrated
+      // that was not migrated.
+      fs::create_directories(work_dir_);
+      working_copy_ = working_file_.emplace(work_dir_, migrated_stem() + ".sqlite3.partial-").path();
+    }
     source_->fetch(working_copy_);
     fetched_sha256_ = transfer::file_sha256(working_copy_);
     if (source_->sha256() != fetched_sha256_) {
@@ -136,7 +137,7 @@ class deployment {
   }
 
   void back_up() {
-    const fs::path local_backup = detail::unused_name(options_.backup_dir, fmt::format("{}_{}", prefix_, stamp_), ".sqlite3");
+    const fs::path local_backup = options_.backup_dir / fmt::format("{}_{}.sqlite3", prefix_, stamp_);
     const std::string remote_stem = fmt::format("backup_{}_{}", transfer::file_stem(source_->path()), stamp_);
     begin(2, "backup",
           local_backup.string() + (source_->is_remote() ? " and " + remote_stem + ".sqlite3 next to the source" : ""));
@@ -145,13 +146,15 @@ class deployment {
       return;
     }
     fs::create_directories(options_.backup_dir);
-    transfer::copy_local_file(working_copy_, local_backup);
-    result_.local_backup = local_backup;
-    if (transfer::file_sha256(local_backup) != fetched_sha256_) {
+    detail::new_file written(options_.backup_dir, local_backup.filename().string() + ".partial-");
+    take_source_owner(written);
+    written.copy_from(working_copy_);
+    if (transfer::file_sha256(written.path()) != fetched_sha256_) {
       throw failure(exit_code::failure, fmt::format("{}: the backup differs from the fetched copy", local_backup.string()));
     }
-    deploy_checks::check_database(local_backup);
-    log(fmt::format("  local backup {} reopened: integrity ok", local_backup.string()));
+    deploy_checks::check_database(written.path(), local_backup.string());
+    result_.local_backup = written.publish_as_new(fmt::format("{}_{}", prefix_, stamp_), ".sqlite3", '_');
+    log(fmt::format("  local backup {} reopened: integrity ok", result_.local_backup->string()));
     if (source_->is_remote()) {
       result_.remote_backup = source_->copy_beside(remote_stem, ".sqlite3", fetched_sha256_);
       log(fmt::format("  remote backup {}: same SHA-256 as the checked copy", *result_.remote_backup));
@@ -254,9 +257,8 @@ class deployment {
     if (!options_.upload) {
       begin(6, "upload", "not requested (--upload)");
       if (!options_.dry_run) {
-        keep_working_copy_ = true;
-        result_.migrated_copy = working_copy_;
-        log(fmt::format("  the migrated copy is {}", working_copy_.string()));
+        keep_migrated_copy();
+        log(fmt::format("  the migrated copy is {}", result_.migrated_copy->string()));
       }
       return;
     }
@@ -265,18 +267,36 @@ class deployment {
       log("  dry run: nothing uploaded");
       return;
     }
+    if (transfer::file_sha256(working_copy_) == fetched_sha256_) {
+      // Nothing pending and no fixup changed a byte: production stays exactly as it is.
+      result_.nothing_to_upload = true;
+      log(fmt::format("  nothing to upload: the migrated copy equals {}, which is left untouched", source_->describe()));
+      return;
+    }
     const std::string question = fmt::format("Replace {} (version {}) with the migrated copy (version {})?",
                                              source_->describe(), result_.from_version, result_.to_version);
     if (options_.confirm && !options_.confirm(question)) {
-      keep_working_copy_ = true;
-      result_.migrated_copy = working_copy_;
-      throw failure(exit_code::failure, fmt::format("upload declined; the migrated copy is {}", working_copy_.string()));
+      keep_migrated_copy();
+      throw failure(exit_code::failure,
+                    fmt::format("upload declined; the migrated copy is {}", result_.migrated_copy->string()));
     }
-    source_->replace(working_copy_, fetched_sha256_);
+    source_->replace(working_copy_, fetched_sha256_, {});
     result_.uploaded = true;
     log(fmt::format("  {} replaced (temporary name checked, then renamed)", source_->describe()));
-    std::error_code ignored;
-    fs::remove(working_copy_, ignored);
+  }
+
+  std::string migrated_stem() const { return fmt::format("{}_{}_migrated", prefix_, stamp_); }
+
+  // Private and writable while migrated; the source's owner and mode once kept.
+  void keep_migrated_copy() {
+    take_source_owner(*working_file_);
+    result_.migrated_copy = working_file_->publish_as_new(migrated_stem(), ".sqlite3", '_');
+    keep_working_copy_ = true;
+  }
+
+  // A copy of a local source gets its owner and mode; one of a remote source stays private.
+  void take_source_owner(detail::new_file& file) const {
+    if (const auto local = source_->local_file()) file.take_owner_and_mode(*local, detail::ownership::best_effort);
   }
 
   const migration_set& migrations_;
@@ -285,7 +305,9 @@ class deployment {
   std::string stamp_;
   std::string prefix_;
   transfer::scratch_directory scratch_;
+  fs::path work_dir_;
   fs::path working_copy_;
+  std::optional<detail::new_file> working_file_;  // the working copy's file, unless a dry run
   std::string fetched_sha256_;
   bool needs_adoption_ = false;
   bool keep_working_copy_ = false;

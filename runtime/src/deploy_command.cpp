@@ -46,10 +46,10 @@ std::string json_report(const deploy_result& r) {
   return fmt::format(
       "{{\"ok\":true,\"dry_run\":{},\"source\":{},\"from_version\":{},\"to_version\":{},\"adopted_as\":{},"
       "\"fixups\":{},\"applied\":[{}],\"local_backup\":{},\"remote_backup\":{},\"migrated_copy\":{},"
-      "\"uploaded\":{},\"planned_fixups\":{},\"planned_migrations\":{}}}",
+      "\"uploaded\":{},\"nothing_to_upload\":{},\"planned_fixups\":{},\"planned_migrations\":{}}}",
       r.dry_run, json_string(r.source), r.from_version, r.to_version, json_optional(r.adopted_as), fixups,
       fmt::join(r.migrations_applied, ","), json_optional(r.local_backup), json_optional(r.remote_backup),
-      json_optional(r.migrated_copy), r.uploaded, json_sql_list(r.planned_fixups),
+      json_optional(r.migrated_copy), r.uploaded, r.nothing_to_upload, json_sql_list(r.planned_fixups),
       json_sql_list(r.planned_migrations));
 }
 
@@ -72,6 +72,9 @@ void print_summary(const deploy_result& r) {
   if (r.remote_backup) std::cout << fmt::format("remote backup: {}\n", *r.remote_backup);
   if (r.uploaded) {
     std::cout << fmt::format("uploaded: {} now holds the migrated database\n", r.source);
+  } else if (r.nothing_to_upload) {
+    std::cout << fmt::format("nothing to upload: {} is already at version {} and was left untouched\n", r.source,
+                             r.to_version);
   } else if (r.migrated_copy) {
     std::cout << fmt::format("not uploaded; the migrated copy is {} (pass --upload to put it in place)\n",
                              r.migrated_copy->string());
@@ -83,6 +86,18 @@ bool ask_on_terminal(const std::string& question) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+// The question asked before replacing a production file: none with --yes; off a terminal,
+// without --yes, the command is refused before it touches anything.
+std::function<bool(const std::string&)> confirmation(const po::variables_map& values, std::string_view flag,
+                                                     std::string_view action) {
+  if (values.count("yes")) return {};
+  if (!::isatty(STDIN_FILENO)) {
+    throw failure(exit_code::usage,
+                  fmt::format("{} asks for confirmation on a terminal; pass --yes to {} without asking", flag, action));
+  }
+  return ask_on_terminal;
 }
 
 void add_ssh_options(po::options_description& options, ssh_tools& tools) {
@@ -163,12 +178,7 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
     if (values.count("to")) options.target = target;
     if (!fixups.empty()) options.fixups_dir = fixups;
     if (!work_dir.empty()) options.work_dir = work_dir;
-    if (options.upload && !values.count("yes") && !options.dry_run) {
-      if (!::isatty(STDIN_FILENO)) {
-        throw failure(exit_code::usage, "--upload asks for confirmation on a terminal; pass --yes to upload without asking");
-      }
-      options.confirm = ask_on_terminal;
-    }
+    if (options.upload && !options.dry_run) options.confirm = confirmation(values, "--upload", "upload");
     std::ostream& log_stream = json ? std::cerr : std::cout;
     options.log = [&log_stream](const std::string& line) { log_stream << line << std::endl; };
 
@@ -197,15 +207,18 @@ int run_restore_command(std::string_view command, const std::vector<std::string>
     po::options_description spec("Options");
     spec.add_options()
         ("backup", po::value(&options.backup)->required(), "backup to restore: PATH or ssh://[user@]host[:port]/path")
-        ("db", po::value(&options.target)->required(), "database to replace: PATH or ssh://[user@]host[:port]/path");
+        ("db", po::value(&options.target)->required(), "database to replace: PATH or ssh://[user@]host[:port]/path")
+        ("yes", "replace without asking on the terminal");
     add_ssh_options(spec, options.tools);
     po::variables_map values;
-    const std::string usage = fmt::format("{} --backup FILE --db TARGET", command);
+    const std::string usage = fmt::format("{} --backup FILE --db TARGET [--yes]", command);
     const std::string summary =
-        "Checks that the backup opens and passes integrity_check, keeps the file it replaces as "
+        "Checks that the backup opens and passes integrity_check (with the commits of a -wal file beside "
+        "it), asks before replacing (off a terminal --yes is required), keeps the file it replaces as "
         "backup_<name>_<timestamp>.sqlite3 next to it, and puts the backup in place under a temporary "
-        "name and a rename.";
+        "name and a rename, with the replaced file's owner and mode.";
     if (!parse(command, usage, summary, spec, args, values)) return 0;
+    options.confirm = confirmation(values, "restore", "replace the database");
     options.log = [](const std::string& line) { std::cout << line << std::endl; };
     const auto result = restore(options);
     std::cout << fmt::format("restored {}: version {}{}\n", result.target, result.version,

@@ -1,11 +1,16 @@
 #include "litemig/files.hpp"
 
 #include "litemig/errors.hpp"
+#include "names.hpp"
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -20,20 +25,21 @@ std::string read_text_file(const fs::path& path) {
 }
 
 void write_file_atomically(const fs::path& path, std::string_view text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw failure(exit_code::failure, fmt::format("{}: cannot write the file", path.string()));
+  const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  // 0666 lets the umask decide, as for any new file; a replaced file keeps its owner and mode.
+  detail::new_file temporary(folder, path.filename().string() + ".tmp-", 0666);
+  std::error_code missing;
+  if (fs::exists(path, missing)) temporary.take_owner_and_mode(path, detail::ownership::best_effort);
+  for (std::size_t written = 0; written < text.size();) {
+    const ssize_t n = ::write(temporary.fd(), text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      throw failure(exit_code::failure,
+                    fmt::format("{}: cannot write the file: {}", path.string(), std::strerror(n < 0 ? errno : ENOSPC)));
     }
+    written += static_cast<std::size_t>(n);
   }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot write the file: {}", path.string(), error.message()));
+  temporary.publish_over(path);
 }
 
 bool write_file_if_changed(const fs::path& path, std::string_view text) {

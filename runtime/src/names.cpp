@@ -1,10 +1,52 @@
 #include "names.hpp"
 
+#include "litemig/errors.hpp"
+
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
 
 namespace litemig::detail {
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& file, std::string_view what, int error_number) {
+  throw failure(exit_code::failure, fmt::format("{}: {}: {}", file.string(), what, std::strerror(error_number)));
+}
+
+std::string random_letters() {
+  unsigned char bytes[10];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    throw failure(exit_code::failure, fmt::format("cannot draw a random file name: {}", std::strerror(errno)));
+  }
+  static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string letters;
+  for (const unsigned char b : bytes) letters += alphabet[b % (sizeof alphabet - 1)];
+  return letters;
+}
+
+// rename(2) that fails with EEXIST when TO exists, even as a dangling link; link(2) where the file
+// system cannot rename that way. Returns 0 or an errno value.
+int move_no_replace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  ::unlink(from.c_str());
+  return 0;
+}
+
+}  // namespace
 
 std::string format_utc_now(const char* pattern) {
   const std::time_t now = std::time(nullptr);
@@ -15,13 +57,121 @@ std::string format_utc_now(const char* pattern) {
   return text;
 }
 
-std::filesystem::path unused_name(const std::filesystem::path& folder, const std::string& stem,
-                                  const std::string& extension, char separator) {
-  auto candidate = folder / (stem + extension);
-  for (int n = 2; std::filesystem::exists(candidate); ++n) {
-    candidate = folder / fmt::format("{}{}{}{}", stem, separator, n, extension);
+fs::path resolve_database_path(const fs::path& path) {
+  std::error_code error;
+  if (!fs::is_symlink(path, error)) return path;
+  auto target = fs::canonical(path, error);
+  if (error) throw failure(exit_code::failure, fmt::format("{}: a symbolic link to a file that does not exist", path.string()));
+  return target;
+}
+
+void sync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(folder, "cannot open the folder to flush it", errno);
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) fail(folder, "cannot flush the folder to disk", saved);
+}
+
+void copy_into(const fs::path& source, int to_fd, const fs::path& shown) {
+  const int from = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (from < 0) fail(source, "cannot read the file", errno);
+  std::vector<char> buffer(1 << 20);
+  off_t offset = 0;
+  int error_number = ::ftruncate(to_fd, 0) == 0 ? 0 : errno;
+  while (error_number == 0) {
+    const ssize_t n = ::pread(from, buffer.data(), buffer.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      ::close(from);
+      fail(source, "cannot read the file", saved);
+    }
+    if (n == 0) break;
+    for (ssize_t written = 0; written < n && error_number == 0;) {
+      const ssize_t w = ::pwrite(to_fd, buffer.data() + written, static_cast<std::size_t>(n - written), offset + written);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) error_number = w < 0 ? errno : ENOSPC;
+      if (w > 0) written += w;
+    }
+    offset += n;
   }
-  return candidate;
+  ::close(from);
+  if (error_number == 0 && ::fsync(to_fd) != 0) error_number = errno;
+  if (error_number != 0) fail(shown, fmt::format("cannot copy {} here", source.string()), error_number);
+}
+
+new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mode) : folder_(folder.empty() ? fs::path(".") : folder) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    path_ = folder_ / (prefix + random_letters());
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd_ >= 0) return;
+    if (errno != EEXIST) fail(path_, "cannot create the file", errno);
+  }
+  fail(path_, "cannot create the file", EEXIST);
+}
+
+new_file::~new_file() {
+  if (!published_) ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
+void new_file::take_owner_and_mode(const fs::path& like, ownership how) {
+  struct stat owner {};
+  if (::stat(like.c_str(), &owner) != 0) fail(like, "cannot read the owner and mode", errno);
+  mode_t bits = owner.st_mode & 0777;
+  if (::fchown(fd_, owner.st_uid, owner.st_gid) != 0) {
+    if (how == ownership::required) {
+      fail(like, fmt::format("cannot give the new file the owner {}:{} of the file it replaces", owner.st_uid, owner.st_gid),
+           errno);
+    }
+    // Still ours: the group and others get no more than the database gave them.
+    if (::fchown(fd_, static_cast<uid_t>(-1), owner.st_gid) != 0) bits &= S_IRWXU;
+  }
+  if (::fchmod(fd_, bits) != 0) fail(path_, "cannot set the permissions", errno);
+}
+
+void new_file::copy_from(const fs::path& source) { copy_into(source, fd_, path_); }
+
+void new_file::sync() {
+  if (::fsync(fd_) != 0) fail(path_, "cannot flush the file to disk", errno);
+}
+
+void new_file::check_still_ours() const {
+  struct stat opened {};
+  struct stat named {};
+  if (::fstat(fd_, &opened) != 0 || ::lstat(path_.c_str(), &named) != 0 || opened.st_dev != named.st_dev ||
+      opened.st_ino != named.st_ino) {
+    throw failure(exit_code::failure,
+                  fmt::format("{}: the file was replaced by another one while it was written", path_.string()));
+  }
+}
+
+fs::path new_file::publish_as_new(const std::string& stem, const std::string& extension, char separator) {
+  for (int n = 1;; ++n) {
+    const auto name = folder_ / (n == 1 ? stem + extension : fmt::format("{}{}{}{}", stem, separator, n, extension));
+    if (publish_if_absent(name)) return name;
+  }
+}
+
+bool new_file::publish_if_absent(const fs::path& target) {
+  sync();
+  check_still_ours();
+  const int error_number = move_no_replace(path_, target);
+  if (error_number == EEXIST) return false;
+  if (error_number != 0) fail(target, "cannot create the file", error_number);
+  published_ = true;
+  sync_folder(folder_);
+  return true;
+}
+
+void new_file::publish_over(const fs::path& target) {
+  sync();
+  check_still_ours();
+  if (::rename(path_.c_str(), target.c_str()) != 0) fail(target, fmt::format("cannot rename {} into place", path_.string()), errno);
+  published_ = true;
+  sync_folder(folder_);
 }
 
 }  // namespace litemig::detail

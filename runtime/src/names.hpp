@@ -1,5 +1,9 @@
-// Time stamps and fresh file names shared by backups, bookkeeping and deploys.
+// Time stamps, and the files litemig creates next to a database or in a folder it does not own:
+// created under unpredictable names without following links, flushed, then published under a
+// name that nothing (not even a planted link) holds yet, or renamed over the file they replace.
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <string>
@@ -9,9 +13,56 @@ namespace litemig::detail {
 // The current UTC time in strftime's PATTERN.
 std::string format_utc_now(const char* pattern);
 
-// A fresh file name in FOLDER: STEM + EXTENSION, or STEM + SEPARATOR + 2, 3, ... + EXTENSION
-// when taken: no file is ever overwritten.
-std::filesystem::path unused_name(const std::filesystem::path& folder, const std::string& stem,
-                                  const std::string& extension, char separator = '_');
+// PATH, or the file it names when PATH is a symbolic link: a deploy or restore replaces that
+// file and keeps the link. Resolved once, so every step works on the same file and folder.
+// Throws failure when PATH is a link to nothing.
+std::filesystem::path resolve_database_path(const std::filesystem::path& path);
+
+// Flushes a folder, so that a rename or link in it survives a crash.
+void sync_folder(const std::filesystem::path& folder);
+
+// Copies the bytes of SOURCE into the open file TO_FD from its start, then flushes it.
+// SHOWN names the destination in messages.
+void copy_into(const std::filesystem::path& source, int to_fd, const std::filesystem::path& shown);
+
+// Whether a file must get the owner of the file it stands for, or only when the process may.
+enum class ownership { required, best_effort };
+
+// A new file in FOLDER named PREFIX + random letters, created with O_EXCL and O_NOFOLLOW, so it
+// is never a file or link someone planted. Removed when destroyed unless published.
+class new_file {
+ public:
+  new_file(const std::filesystem::path& folder, const std::string& prefix, mode_t mode = 0600);
+  new_file(const new_file&) = delete;
+  new_file& operator=(const new_file&) = delete;
+  ~new_file();
+
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Gives the file the owner, group and permission bits of the file LIKE. best_effort: where the
+  // process may not, the file stays ours, and without LIKE's group it loses its group and other bits.
+  void take_owner_and_mode(const std::filesystem::path& like, ownership how);
+  // Copies SOURCE's bytes in and flushes them.
+  void copy_from(const std::filesystem::path& source);
+  void sync();
+
+  // Links the flushed file under the first of STEM + EXTENSION, STEM + SEPARATOR + 2 + EXTENSION,
+  // ... that holds nothing: never overwrites a file nor writes through a link. Returns the name.
+  std::filesystem::path publish_as_new(const std::string& stem, const std::string& extension, char separator);
+  // Gives the flushed file the name TARGET, in the same folder, only while nothing (not even a
+  // link) holds that name; false, and the file stays unpublished, when something does.
+  bool publish_if_absent(const std::filesystem::path& target);
+  // Renames the flushed file over TARGET, in the same folder: replaces TARGET's entry.
+  void publish_over(const std::filesystem::path& target);
+
+ private:
+  void check_still_ours() const;
+
+  std::filesystem::path folder_;
+  std::filesystem::path path_;
+  int fd_ = -1;
+  bool published_ = false;
+};
 
 }  // namespace litemig::detail

@@ -6,6 +6,7 @@
 #include "litemig/deploy.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ struct location {
   static location parse(std::string_view text);
 };
 
+// Throws failure(exit_code::usage) naming TEXT when the remote PATH is not absolute or holds a
+// control character or a character scp would expand.
+void check_remote_path(std::string_view text, std::string_view path);
+
 // 'text' for a POSIX shell: ssh joins the remote command into one line for the remote shell.
 std::string shell_quote(std::string_view text);
 
@@ -46,7 +51,8 @@ process_result run_process(const std::vector<std::string>& argv);
 // Hex SHA-256 of a local file, read in chunks.
 std::string file_sha256(const std::filesystem::path& file);
 
-// Copies a local file and flushes the copy to the disk.
+// Copies a local file into a private place (a scratch folder or a file of ours, never followed
+// through a link) and flushes the copy to the disk.
 void copy_local_file(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // A private folder under the system's temporary directory, removed with everything in it.
@@ -65,7 +71,9 @@ class scratch_directory {
 // "name" with the extension cut: the stem every backup name starts from.
 std::string file_stem(std::string_view path);
 
-// Where a database file lives. Each operation throws failure with a one-line message.
+// Where a database file lives. A path that is a symbolic link stands for the file it names,
+// resolved once: that file is replaced and backed up beside, and the link stays. Each operation
+// throws failure with a one-line message.
 class endpoint {
  public:
   virtual ~endpoint() = default;
@@ -75,19 +83,30 @@ class endpoint {
   // The path of the file on its host.
   virtual std::string path() const = 0;
   virtual bool exists() const = 0;
+  // Whether the folder the file is (or would be) in exists.
+  virtual bool folder_exists() const = 0;
+  // The file on this machine, for the owner and mode of local copies; nullopt when remote.
+  virtual std::optional<std::filesystem::path> local_file() const = 0;
   // Whether a -wal or -journal file sits next to the database: a program has it open or crashed.
   virtual bool has_journal() const = 0;
   virtual void fetch(const std::filesystem::path& destination) const = 0;
+  // Fetches the file's companion named SUFFIX ("-wal", "-journal") when there is one.
+  virtual bool fetch_companion(const std::string& suffix, const std::filesystem::path& destination) const = 0;
   virtual std::string sha256() const = 0;
-  // Copies the file to STEM + EXTENSION in its own folder (STEM_2 + EXTENSION, ... when that
-  // exists: never overwritten) and checks the copy holds EXPECTED_SHA256. Returns where the copy is.
+  // Copies the file to STEM + EXTENSION in its own folder (STEM_2 + EXTENSION, ... when that name
+  // holds anything: never overwritten nor written through a link), with the file's owner and mode
+  // where the process may give them, and checks the copy holds EXPECTED_SHA256 before it gets
+  // that name. Returns where the copy is.
   virtual std::string copy_beside(const std::string& stem, const std::string& extension,
                                   const std::string& expected_sha256) const = 0;
-  // Puts LOCAL_FILE in place of the file: written under a temporary name beside it, checked,
-  // given the old file's permissions, then renamed. With EXPECTED_CURRENT_SHA256, refuses when
-  // the file changed since it was read.
+  // Puts LOCAL_FILE in place of the file: written under an unpredictable temporary name beside it,
+  // checked, given the old file's owner, group and mode (refused when that is not possible),
+  // flushed, then renamed over it. With EXPECTED_CURRENT_SHA256, refuses when the file changed
+  // since it was read. BEFORE_RENAME runs once the new file is written and has its owner, so
+  // that a refusal (an owner the process may not give) comes before anything it does.
   virtual void replace(const std::filesystem::path& local_file,
-                       const std::optional<std::string>& expected_current_sha256) const = 0;
+                       const std::optional<std::string>& expected_current_sha256,
+                       const std::function<void()>& before_rename) const = 0;
 };
 
 std::unique_ptr<endpoint> make_local_endpoint(const std::filesystem::path& file);

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <system_error>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -22,78 +21,97 @@ namespace {
   throw failure(exit_code::failure, fmt::format("{}: {}", file.string(), cause));
 }
 
-// Flushes FILE (or a folder, so a rename in it is durable) to the disk.
-void sync_to_disk(const fs::path& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(file, fmt::format("cannot open to flush: {}", std::strerror(errno)));
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0) fail(file, fmt::format("cannot flush to disk: {}", std::strerror(saved)));
+// The type of the file at PATH (not_found when there is none); a failure naming PATH when the
+// system cannot tell, e.g. for want of permission on a folder.
+fs::file_type type_of(const fs::path& path) {
+  std::error_code error;
+  const auto type = fs::status(path, error).type();
+  if (error && type != fs::file_type::not_found) fail(path, fmt::format("cannot look at it: {}", error.message()));
+  return type;
 }
+
+bool present(const fs::path& path) { return type_of(path) != fs::file_type::not_found; }
 
 class local_endpoint final : public endpoint {
  public:
-  explicit local_endpoint(fs::path file) : file_(std::move(file)) {}
+  explicit local_endpoint(const fs::path& file)
+      : shown_(file), file_(detail::resolve_database_path(file)), folder_(file_.parent_path().empty() ? "." : file_.parent_path()) {}
 
-  std::string describe() const override { return file_.string(); }
+  std::string describe() const override { return shown_.string(); }
   bool is_remote() const override { return false; }
-  std::string path() const override { return file_.string(); }
-  bool exists() const override { return fs::exists(file_); }
+  std::string path() const override { return shown_.string(); }
+  bool exists() const override { return present(file_); }
+  bool folder_exists() const override { return type_of(folder_) == fs::file_type::directory; }
+  std::optional<fs::path> local_file() const override { return file_; }
 
   bool has_journal() const override {
-    return fs::exists(file_.string() + "-wal") || fs::exists(file_.string() + "-journal");
+    return present(file_.string() + "-wal") || present(file_.string() + "-journal");
   }
 
   void fetch(const fs::path& destination) const override {
-    if (!fs::is_regular_file(file_)) fail(file_, "no such database file");
+    if (type_of(file_) != fs::file_type::regular) fail(shown_, "no such database file");
     copy_local_file(file_, destination);
+  }
+
+  bool fetch_companion(const std::string& suffix, const fs::path& destination) const override {
+    const fs::path companion = file_.string() + suffix;
+    if (!present(companion)) return false;
+    copy_local_file(companion, destination);
+    return true;
   }
 
   std::string sha256() const override { return file_sha256(file_); }
 
   std::string copy_beside(const std::string& stem, const std::string& extension,
                           const std::string& expected_sha256) const override {
-    const fs::path copy = detail::unused_name(file_.parent_path(), stem, extension);
-    copy_local_file(file_, copy);
-    if (file_sha256(copy) != expected_sha256) fail(copy, "the copy differs from the database it was made from");
-    return copy.string();
+    detail::new_file copy(folder_, stem + extension + ".partial-");
+    copy.take_owner_and_mode(file_, detail::ownership::best_effort);
+    copy.copy_from(file_);
+    if (file_sha256(copy.path()) != expected_sha256) fail(copy.path(), "the copy differs from the database it was made from");
+    return copy.publish_as_new(stem, extension, '_').string();
   }
 
-  void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256) const override {
-    const fs::path temporary = file_.string() + fmt::format(".litemig-upload-{}", ::getpid());
-    try {
-      copy_local_file(local_file, temporary);
-      if (file_sha256(temporary) != file_sha256(local_file)) fail(temporary, "the written copy differs from the source");
-      if (expected_current_sha256) {
-        if (!fs::exists(file_)) fail(file_, "the database disappeared since it was read");
-        if (sha256() != *expected_current_sha256) fail(file_, "the database changed since it was read; nothing replaced");
-      }
-      if (has_journal()) fail(file_, "a -wal or -journal file is next to the database: close the program using it");
-      std::error_code ec;
-      if (fs::exists(file_)) fs::permissions(temporary, fs::status(file_).permissions(), ec);
-      if (ec) fail(temporary, fmt::format("cannot copy the permissions of the database: {}", ec.message()));
-      fs::rename(temporary, file_, ec);
-      if (ec) fail(file_, fmt::format("cannot rename {} into place: {}", temporary.string(), ec.message()));
-      sync_to_disk(file_.parent_path().empty() ? fs::path(".") : file_.parent_path());
-    } catch (...) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw;
-    }
+  void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256,
+               const std::function<void()>& before_rename) const override {
+    const bool replacing = present(file_);
+    // A new file is created as any other (the umask decides); a replaced one keeps its owner and mode.
+    detail::new_file temporary(folder_, file_.filename().string() + ".litemig-upload-", replacing ? 0600 : 0666);
+    if (replacing) temporary.take_owner_and_mode(file_, detail::ownership::required);
+    temporary.copy_from(local_file);
+    if (file_sha256(temporary.path()) != file_sha256(local_file)) fail(temporary.path(), "the written copy differs from the source");
+    // Checked before BEFORE_RENAME, so that a refusal leaves nothing behind, and again just before the rename.
+    check_unchanged(expected_current_sha256);
+    if (before_rename) before_rename();
+    check_unchanged(expected_current_sha256);
+    temporary.publish_over(file_);
   }
 
  private:
-  fs::path file_;
+  void check_unchanged(const std::optional<std::string>& expected_sha256) const {
+    if (expected_sha256) {
+      if (!present(file_)) fail(shown_, "the database disappeared since it was read");
+      if (sha256() != *expected_sha256) fail(shown_, "the database changed since it was read; nothing replaced");
+    }
+    if (has_journal()) fail(shown_, "a -wal or -journal file is next to the database: close the program using it");
+  }
+
+  fs::path shown_;   // as the user named it, for messages
+  fs::path file_;    // the file itself, symbolic links resolved
+  fs::path folder_;  // where its backups and temporary files go
 };
 
 }  // namespace
 
 void copy_local_file(const fs::path& from, const fs::path& to) {
-  std::error_code ec;
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-  if (ec) fail(to, fmt::format("cannot copy {} here: {}", from.string(), ec.message()));
-  sync_to_disk(to);
+  const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) fail(to, fmt::format("cannot copy {} here: {}", from.string(), std::strerror(errno)));
+  try {
+    detail::copy_into(from, fd, to);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 scratch_directory::scratch_directory() {

@@ -18,20 +18,6 @@ namespace {
   throw failure(exit_code::usage, fmt::format("'{}': {}", text, cause));
 }
 
-// scp expands wildcards in remote paths and ssh hands commands to a shell: characters
-// that could change what a path means there are refused rather than guessed at.
-void check_remote_path(std::string_view text, std::string_view path) {
-  if (path.size() < 2 || path.front() != '/' || path.back() == '/') {
-    bad_location(text, "an ssh:// location needs the absolute path of a file after the host");
-  }
-  for (const char c : path) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) bad_location(text, "the remote path holds a control character");
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-      bad_location(text, fmt::format("the remote path holds '{}', which scp would expand", c));
-    }
-  }
-}
-
 ssh_location parse_ssh(std::string_view text) {
   std::string_view rest = text.substr(6);  // after "ssh://"
   const auto slash = rest.find('/');
@@ -69,6 +55,20 @@ ssh_location parse_ssh(std::string_view text) {
 }
 
 }  // namespace
+
+// scp expands wildcards in remote paths and ssh hands commands to a shell: characters
+// that could change what a path means there are refused rather than guessed at.
+void check_remote_path(std::string_view text, std::string_view path) {
+  if (path.size() < 2 || path.front() != '/' || path.back() == '/') {
+    bad_location(text, "an ssh:// location needs the absolute path of a file after the host");
+  }
+  for (const char c : path) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) bad_location(text, "the remote path holds a control character");
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+      bad_location(text, fmt::format("the remote path holds '{}', which scp would expand", c));
+    }
+  }
+}
 
 location location::parse(std::string_view text) {
   if (text.empty()) throw failure(exit_code::usage, "empty database location");

@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 namespace fs = std::filesystem;
 
 namespace litemig::transfer {
@@ -22,14 +20,41 @@ std::string reason(const process_result& result) {
   return std::string(text);
 }
 
-// $1 = database, $2 = the copy's path without extension, $3 = its extension. The first unused
-// of $2$3, $2_2$3, ... is written; prints its SHA-256, then its path.
+// Prints the file $1 names (symbolic links resolved), or fails when its folder does not exist
+// (status 10) or it is a link to nothing.
+const char* const resolve_script =
+    "if [ -L \"$1\" ] && [ ! -e \"$1\" ]; then echo 'a symbolic link to a file that does not exist' >&2; exit 11; fi\n"
+    "real=$(readlink -f -- \"$1\") && [ -d \"$(dirname -- \"$real\")\" ] || "
+    "{ echo 'the folder does not exist' >&2; exit 10; }\n"
+    "printf '%s\\n' \"$real\"\n";
+
+// $1 = database, $2 = the copy's path without extension, $3 = its extension, $4 = the SHA-256 the
+// copy must have. The copy is written under an unpredictable name, given the database's owner
+// (where allowed) and mode, flushed, checked, then hard-linked under the first of $2$3, $2_2$3,
+// ... that holds nothing (ln never replaces a name, not even a link). Prints its path.
 const char* const copy_script =
+    "tmp=$(mktemp -- \"$2$3.partial-XXXXXXXXXX\") || exit 11\n"
+    "trap 'rm -f -- \"$tmp\"' EXIT\n"
+    "cp -- \"$1\" \"$tmp\" || exit 11\n"
+    "if chown --reference=\"$1\" -- \"$tmp\" 2>/dev/null; then chmod --reference=\"$1\" -- \"$tmp\" || exit 11; fi\n"
+    "sync -- \"$tmp\" || exit 11\n"
+    "if [ \"$(sha256sum < \"$tmp\" | cut -c1-64)\" != \"$4\" ]; then\n"
+    "  echo \"$tmp: the copy differs from the database that was fetched\" >&2; exit 12\n"
+    "fi\n"
     "copy=\"$2$3\"; n=2\n"
-    "while [ -e \"$copy\" ]; do copy=\"$2_$n$3\"; n=$((n + 1)); done\n"
-    "cp -p -- \"$1\" \"$copy\" || exit 11\n"
-    "sha256sum < \"$copy\" | cut -c1-64\n"
+    "until ln -T -- \"$tmp\" \"$copy\" 2>/dev/null; do\n"
+    "  if [ ! -e \"$copy\" ] && [ ! -L \"$copy\" ]; then ln -T -- \"$tmp\" \"$copy\"; exit 11; fi\n"
+    "  copy=\"$2_$n$3\"; n=$((n + 1))\n"
+    "done\n"
+    "sync -- \"$(dirname -- \"$copy\")\"\n"
     "printf '%s\\n' \"$copy\"\n";
+
+// $1 = the database: prints a new empty file beside it, created exclusively under an
+// unpredictable name, with the database's owner and group (refused when not allowed).
+const char* const temporary_script =
+    "tmp=$(mktemp -- \"$1.litemig-upload-XXXXXXXXXX\") || exit 10\n"
+    "if [ -e \"$1\" ] && ! chown --reference=\"$1\" -- \"$tmp\"; then rm -f -- \"$tmp\"; exit 11; fi\n"
+    "printf '%s\\n' \"$tmp\"\n";
 
 // $1 = uploaded temporary file, $2 = database, $3 = SHA-256 the upload must have,
 // $4 = SHA-256 the database must still have ("" when there is nothing to compare).
@@ -43,8 +68,14 @@ const char* const replace_script =
     "if [ -e \"$2-wal\" ] || [ -e \"$2-journal\" ]; then\n"
     "  echo 'a -wal or -journal file is next to the database: stop the program using it' >&2; exit 13\n"
     "fi\n"
-    "if [ -e \"$2\" ]; then chmod --reference=\"$2\" -- \"$1\" || exit 14; fi\n"
-    "mv -f -- \"$1\" \"$2\"\n";
+    "if [ -e \"$2\" ]; then\n"
+    "  chown --reference=\"$2\" -- \"$1\" && chmod --reference=\"$2\" -- \"$1\" || exit 14\n"
+    "else\n"
+    "  chmod =rw -- \"$1\" || exit 14\n"
+    "fi\n"
+    "sync -- \"$1\" || exit 15\n"
+    "mv -f -T -- \"$1\" \"$2\" || exit 16\n"
+    "sync -- \"$(dirname -- \"$2\")\"\n";
 
 bool is_sha256_hex(std::string_view text) {
   if (text.size() != 64) return false;
@@ -63,9 +94,12 @@ class ssh_endpoint final : public endpoint {
   std::string path() const override { return where_.path; }
 
   bool exists() const override { return remote_test({"test", "-f", where_.path}, "look for"); }
+  bool folder_exists() const override { return resolved().has_value(); }
+  std::optional<fs::path> local_file() const override { return std::nullopt; }
 
   bool has_journal() const override {
-    return remote_test({"test", "-e", where_.path + "-wal", "-o", "-e", where_.path + "-journal"}, "look for journals of");
+    const auto file = real_path();
+    return remote_test({"test", "-e", file + "-wal", "-o", "-e", file + "-journal"}, "look for journals of");
   }
 
   void fetch(const fs::path& destination_file) const override {
@@ -73,27 +107,43 @@ class ssh_endpoint final : public endpoint {
                   fmt::format("cannot fetch {}", describe()));
   }
 
+  bool fetch_companion(const std::string& suffix, const fs::path& destination_file) const override {
+    const auto companion = real_path() + suffix;
+    if (!remote_test({"test", "-e", companion}, "look for the " + suffix + " file of")) return false;
+    copy_with_scp(fmt::format("{}:{}", destination(), companion), fs::absolute(destination_file).string(),
+                  fmt::format("cannot fetch {}:{}", destination(), companion));
+    return true;
+  }
+
   std::string sha256() const override { return remote_sha256(where_.path); }
 
   std::string copy_beside(const std::string& stem, const std::string& extension,
                           const std::string& expected_sha256) const override {
     const std::string wanted = sibling(stem);
-    const auto result = run_script(copy_script, {where_.path, wanted, extension},
+    const auto result = run_script(copy_script, {real_path(), wanted, extension, expected_sha256},
                                    fmt::format("cannot copy {} to {}{}", describe(), wanted, extension));
-    std::string copy = result.output.size() > 65 ? result.output.substr(65) : wanted + extension;
+    std::string copy = result.output;
     while (!copy.empty() && copy.back() == '\n') copy.pop_back();
-    if (result.output.substr(0, 64) != expected_sha256) {
-      fail_at(copy, "the copy differs from the database that was fetched");
-    }
+    if (copy.empty()) fail_at(wanted + extension, "the copy printed no name");
     return fmt::format("{}:{}", destination(), copy);
   }
 
-  void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256) const override {
-    const std::string temporary = where_.path + fmt::format(".litemig-upload-{}", ::getpid());
+  void replace(const fs::path& local_file_path, const std::optional<std::string>& expected_current_sha256,
+               const std::function<void()>& before_rename) const override {
+    const auto file = real_path();
+    auto created = run_script(temporary_script, {file}, fmt::format("cannot create a temporary file beside {}", describe()));
+    std::string temporary = created.output;
+    while (!temporary.empty() && temporary.back() == '\n') temporary.pop_back();
     try {
-      copy_with_scp(fs::absolute(local_file).string(), fmt::format("{}:{}", destination(), temporary),
+      check_remote_path(describe(), temporary);
+      copy_with_scp(fs::absolute(local_file_path).string(), fmt::format("{}:{}", destination(), temporary),
                     fmt::format("cannot upload to {}:{}", destination(), temporary));
-      run_script(replace_script, {temporary, where_.path, file_sha256(local_file), expected_current_sha256.value_or("")},
+      if (before_rename) {
+        // A refusal the replace script would give must come before BEFORE_RENAME leaves anything.
+        if (has_journal()) fail_at(file, "a -wal or -journal file is next to the database: stop the program using it");
+        before_rename();
+      }
+      run_script(replace_script, {temporary, file, file_sha256(local_file_path), expected_current_sha256.value_or("")},
                  fmt::format("cannot put {} in place of {}", temporary, describe()));
     } catch (...) {
       remove_quietly(temporary);
@@ -104,9 +154,32 @@ class ssh_endpoint final : public endpoint {
  private:
   std::string destination() const { return where_.user.empty() ? where_.host : where_.user + "@" + where_.host; }
 
+  // In the folder of the file the path names, links resolved.
   std::string sibling(const std::string& name) const {
-    const auto slash = where_.path.find_last_of('/');
-    return where_.path.substr(0, slash + 1) + name;
+    const auto file = real_path();
+    return file.substr(0, file.find_last_of('/') + 1) + name;
+  }
+
+  // The file the path names, asked once; nullopt when its folder does not exist.
+  const std::optional<std::string>& resolved() const {
+    if (resolved_) return *resolved_;
+    const auto result = run_script_status(resolve_script, {where_.path});
+    std::optional<std::string> file;
+    if (result.exit_status != 10) {
+      if (!result.succeeded()) {
+        throw failure(exit_code::failure, fmt::format("cannot resolve {}: {}", describe(), reason(result)));
+      }
+      file = result.output.substr(0, result.output.find('\n'));
+      check_remote_path(describe(), *file);
+    }
+    resolved_ = file;
+    return *resolved_;
+  }
+
+  std::string real_path() const {
+    const auto& file = resolved();
+    if (!file) fail_at(where_.path, "the folder does not exist");
+    return *file;
   }
 
   std::vector<std::string> common_options() const {
@@ -139,9 +212,15 @@ class ssh_endpoint final : public endpoint {
   // Runs a POSIX sh SCRIPT on the remote host with ARGS as $1, $2, ...: one connection for steps
   // that belong together, so nothing can change between the checks and the rename.
   process_result run_script(const char* script, const std::vector<std::string>& args, const std::string& what) const {
+    auto result = run_script_status(script, args);
+    if (!result.succeeded()) throw failure(exit_code::failure, fmt::format("{}: {}", what, reason(result)));
+    return result;
+  }
+
+  process_result run_script_status(const char* script, const std::vector<std::string>& args) const {
     std::vector<std::string> command{"sh", "-c", script, "litemig"};
     command.insert(command.end(), args.begin(), args.end());
-    return run_remote(command, what);
+    return remote(command);
   }
 
   process_result run_remote(const std::vector<std::string>& command, const std::string& what) const {
@@ -185,6 +264,7 @@ class ssh_endpoint final : public endpoint {
 
   ssh_location where_;
   ssh_tools tools_;
+  mutable std::optional<std::optional<std::string>> resolved_;
 };
 
 }  // namespace

@@ -170,7 +170,7 @@ TEST_F(DeployLocal, RestoreBringsBackTheExactRowsAndKeepsTheReplacedFile) {
   const auto local_backups = files_containing(backups, "tunetrees_");
   ASSERT_EQ(local_backups.size(), 1U);
 
-  const auto result = litemig({"restore", "--backup", local_backups[0].string(), "--db", db.string()});
+  const auto result = litemig({"restore", "--backup", local_backups[0].string(), "--db", db.string(), "--yes"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(sha256_of(db), original_sha);
   EXPECT_EQ(rows(db, "note"), original_notes);
@@ -183,7 +183,7 @@ TEST_F(DeployLocal, RestoreBringsBackTheExactRowsAndKeepsTheReplacedFile) {
 TEST_F(DeployLocal, RestoreRefusesABackupThatFailsItsChecks) {
   const fs::path bad = root / "bad.sqlite3";
   write_file(bad, "SQLite format 3" + std::string(2000, '\0'));
-  const auto result = litemig({"restore", "--backup", bad.string(), "--db", db.string()});
+  const auto result = litemig({"restore", "--backup", bad.string(), "--db", db.string(), "--yes"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(db.string() + " is unchanged"), std::string::npos) << result.err;
   EXPECT_EQ(sha256_of(db), original_sha);

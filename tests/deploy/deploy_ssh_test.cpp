@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <ctime>
 #include <string>
 
 using namespace deploy_test;
@@ -203,7 +205,7 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   ASSERT_EQ(local_backups.size(), 1U);
 
   const auto from_remote =
-      litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db)});
+      litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_remote.exit_code, 0) << from_remote.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
   EXPECT_EQ(sha256_of(remote_db), original_sha);
@@ -212,11 +214,75 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   const auto again = deploy(migrations, {"--upload", "--yes"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   ASSERT_EQ(user_version(remote_db), 3);
-  const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db)});
+  const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_local.exit_code, 0) << from_local.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
   EXPECT_EQ(sha256_of(remote_db), original_sha);
   EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
+}
+
+TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndModeAndNoPlantedLinkIsFollowed) {
+  const fs::path real = remote_dir / "real" / "tunetrees.sqlite3";
+  fs::create_directories(real.parent_path());
+  fs::rename(remote_db, real);
+  fs::create_symlink(real, remote_db);
+  const bool as_root = ::geteuid() == 0;
+  if (as_root) {
+    ASSERT_EQ(::chown(real.c_str(), 65534, 65534), 0);
+  }
+  ASSERT_EQ(::chmod(real.c_str(), 0640), 0);
+  const fs::path victim = root / "victim";
+  write_file(victim, "outside the database's folder");
+  const std::string victim_sha = sha256_of(victim);
+  // Links at the names of the remote backups of the coming seconds, to the victim and to nothing.
+  std::vector<fs::path> planted;
+  for (int s = -1; s <= 30; ++s) {
+    const std::time_t at = std::time(nullptr) + s;
+    std::tm parts{};
+    ::gmtime_r(&at, &parts);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &parts);
+    planted.push_back(real.parent_path() / ("backup_tunetrees_" + std::string(stamp) + ".sqlite3"));
+    fs::create_symlink(s % 2 == 0 ? victim : root / ("new_" + std::to_string(s)), planted.back());
+  }
+  const auto expect_kept = [&] {
+    ASSERT_TRUE(fs::is_symlink(remote_db)) << "the link was replaced by a file";
+    struct stat info {};
+    ASSERT_EQ(::stat(real.c_str(), &info), 0);
+    if (as_root) {
+      EXPECT_EQ(info.st_uid, 65534u);
+      EXPECT_EQ(info.st_gid, 65534u);
+    }
+    EXPECT_EQ(info.st_mode & 07777, 0640u);
+    EXPECT_EQ(sha256_of(victim), victim_sha) << "a planted link was followed";
+    EXPECT_TRUE(files_containing(root, "new_").empty()) << "a file was created through a planted link";
+    for (const auto& link : planted) EXPECT_TRUE(fs::is_symlink(link)) << link;
+    EXPECT_TRUE(files_containing(real.parent_path(), ".litemig-upload-").empty());
+  };
+
+  const auto deployed = deploy(migrations, {"--upload", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
+  EXPECT_EQ(user_version(real), 3);
+  expect_kept();
+
+  const auto local_backups = files_containing(backups, "tunetrees_");
+  ASSERT_EQ(local_backups.size(), 1U);
+  const auto restored = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(sha256_of(real), original_sha);
+  expect_kept();
+}
+
+TEST_F(DeploySsh, RestoreFromARemoteWalBackupCarriesTheCommitsStillInItsLog) {
+  const fs::path live = root / "live.sqlite3";
+  make_production_database(live, migrations, 1);
+  const fs::path backup = remote_dir / "kept.sqlite3";
+  copy_with_a_commit_only_in_the_log(live, backup);
+  const auto expected = rows(live, "note");
+  const auto restored = litemig_ssh({"restore", "--backup", server->url(backup), "--db", server->url(remote_db), "--yes"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(rows(remote_db, "note"), expected) << "the commit still in the backup's -wal is missing";
+  EXPECT_TRUE(fs::exists(backup.string() + "-wal")) << "the backup itself is left as it was";
 }
 
 }  // namespace

@@ -168,6 +168,14 @@ void make_production_database(const fs::path& db, const fs::path& migrations_dir
   add_rows(db);
 }
 
+void copy_with_a_commit_only_in_the_log(const fs::path& db, const fs::path& copy) {
+  litemig::sqlite::database writer(db);
+  writer.execute("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;");
+  writer.execute("INSERT INTO note(tune_id, body) SELECT id, 'only in the log' FROM tune LIMIT 1");
+  fs::copy_file(db, copy);
+  fs::copy_file(db.string() + "-wal", copy.string() + "-wal");
+}
+
 void make_database_without_bookkeeping(const fs::path& db, const fs::path& migrations_dir, long version) {
   litemig::sqlite::database(db, litemig::sqlite::open_mode::create)
       .execute(read_file(migrations_dir / litemig::snapshot_file_name(version)));

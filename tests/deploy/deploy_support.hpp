@@ -43,6 +43,10 @@ void make_database_without_bookkeeping(const fs::path& db, const fs::path& migra
 // Replaces the tune_list view by a stale one naming a column that does not exist.
 void break_view(const fs::path& db);
 
+// Switches DB to WAL mode, adds a note that stays in its -wal file, and copies DB and its -wal
+// to COPY and COPY-wal while the log still holds that note.
+void copy_with_a_commit_only_in_the_log(const fs::path& db, const fs::path& copy);
+
 // Every row of TABLE, ordered by id, one string per row: what a user relies on being kept.
 std::vector<std::string> rows(const fs::path& db, const std::string& table);
 long user_version(const fs::path& db);

@@ -11,24 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <thread>
-
 using namespace litemig::reliability;
 using litemig::sqlite::database;
 
 namespace {
 
-const std::string tune = "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n";
-const std::string note = "CREATE TABLE note(id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), body TEXT);\n";
-
 class Backups : public reliability_test {
  protected:
   void SetUp() override {
     reliability_test::SetUp();
-    write_migration(migrations(), 1, "initial", tune, "DROP TABLE tune;", tune);
-    write_migration(migrations(), 2, "notes", note + "INSERT INTO note(tune_id, body) SELECT id, 'imported' FROM tune;",
-                    "DROP TABLE note;", tune + note);
+    write_tune_and_note_migrations(migrations());
   }
   fs::path migrations() const { return path("migrations"); }
   // DB at version 1 with rows, with exactly the permission bits MODE.
@@ -169,13 +161,7 @@ TEST_F(Backups, AKillDuringTheBackupLeavesNothingOthersCanRead) {
                                path("upgrade.out"),
                                path("upgrade.err")});
   // The kill lands as soon as the backup file exists, while SQLite is still copying pages.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  bool started = false;
-  while (!started && std::chrono::steady_clock::now() < give_up) {
-    std::error_code none_yet;
-    started = fs::directory_iterator(folder, none_yet) != fs::directory_iterator();
-    if (!started) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
+  const bool started = wait_for_a_file_in(folder);
   ::kill(running, SIGKILL);
   wait_for(running);
   ASSERT_TRUE(started) << read_file(path("upgrade.err"));

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace litemig::reliability {
 
@@ -67,6 +69,15 @@ void write_migration(const fs::path& dir, std::int64_t version, const std::strin
   const auto number = fmt::format("{:04}", version);
   write_file(dir / (number + "_" + slug + ".sql"), "-- " + slug + "\n-- litemig:up\n" + up + "\n-- litemig:down\n" + down + "\n");
   write_file(dir / "snapshots" / (number + ".sql"), snapshot);
+}
+
+void write_tune_and_note_migrations(const fs::path& dir) {
+  const std::string tune = "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n";
+  const std::string note =
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, tune_id INTEGER NOT NULL REFERENCES tune(id), body TEXT);\n";
+  write_migration(dir, 1, "initial", tune, "DROP TABLE tune;", tune);
+  write_migration(dir, 2, "notes", note + "INSERT INTO note(tune_id, body) SELECT id, 'imported' FROM tune;",
+                  "DROP TABLE note;", tune + note);
 }
 
 namespace {
@@ -182,6 +193,16 @@ bool can_read_as(uid_t user, const fs::path& path) {
     ::_exit(fd >= 0 ? 0 : 1);
   }
   return wait_for(pid) == 0;
+}
+
+bool wait_for_a_file_in(const fs::path& folder) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::error_code none_yet;
+    if (fs::directory_iterator(folder, none_yet) != fs::directory_iterator()) return true;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return false;
 }
 
 std::size_t line_count(const std::string& text) {

@@ -38,6 +38,9 @@ std::string folder_sha256(const fs::path& dir);
 void write_migration(const fs::path& dir, std::int64_t version, const std::string& slug, const std::string& up,
                      const std::string& down, const std::string& snapshot);
 
+// Migration 1 creates tune(id, title); 2 creates note(id, tune_id, body) with a note per tune.
+void write_tune_and_note_migrations(const fs::path& dir);
+
 // Every user table's rows (ordered by rowid or primary key), the history and user_version, as
 // one digest: two databases with the same digest hold the same data row for row.
 std::string content_digest(const fs::path& db);
@@ -72,6 +75,9 @@ process_result run_litemig(std::vector<std::string> args, const fs::path& scratc
 std::optional<uid_t> unprivileged_user();
 // Whether USER (as a process) can open PATH for reading.
 bool can_read_as(uid_t user, const fs::path& path);
+
+// Waits (up to a minute) until FOLDER holds a file; false when none appeared.
+bool wait_for_a_file_in(const fs::path& folder);
 
 // Lines of TEXT (a trailing newline does not start another line).
 std::size_t line_count(const std::string& text);

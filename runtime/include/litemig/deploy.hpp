@@ -56,6 +56,7 @@ struct deploy_result {
   std::optional<std::string> remote_backup;
   std::optional<std::filesystem::path> migrated_copy;  // kept when not uploaded
   bool uploaded = false;
+  bool nothing_to_upload = false;  // --upload, but the migrated copy equals the source: left untouched
   bool dry_run = false;
   std::vector<planned_sql> planned_fixups;      // dry run
   std::vector<planned_sql> planned_migrations;  // dry run
@@ -81,6 +82,8 @@ struct restore_options {
   std::string target;  // local path or ssh:// location of the database to replace
   ssh_tools tools;
   log_function log;
+  // Asked before replacing the database; returning false cancels. Empty: no question.
+  std::function<bool(const std::string& question)> confirm;
 };
 
 struct restore_result {
@@ -90,7 +93,8 @@ struct restore_result {
   std::optional<std::string> previous_kept_as;  // where the replaced file was kept
 };
 
-// Checks the backup, keeps the file it replaces, and renames the backup into place.
+// Checks the backup (carrying the commits of a -wal file beside it), asks, keeps the file it
+// replaces, and renames the backup into place with the replaced file's owner and mode.
 restore_result restore(const restore_options& options);
 
 // The command lines shared by `litemig deploy`, `litemig restore` and a product's own

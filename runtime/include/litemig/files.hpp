@@ -10,7 +10,8 @@ namespace litemig {
 // Throws failure(exit_code::failure) "PATH: cannot read the file".
 std::string read_text_file(const std::filesystem::path& path);
 
-// Writes beside PATH and renames into place, so a crash never leaves half a file.
+// Writes a new file beside PATH, flushes it and renames it over PATH, so a crash never leaves half
+// a file and a link planted at a predictable name is never followed.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
 // Writes only when the bytes differ (build outputs keep their time stamp); true when written.
