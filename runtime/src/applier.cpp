@@ -37,6 +37,28 @@ bool holds_no_data(const schema_difference& difference) {
          difference.kind == schema_difference::object_kind::trigger;
 }
 
+// A statement of a migration as a step people recognise.
+std::string describe_step(const sqlite::statement_activity& a) {
+  using kind = sqlite::statement_activity::kind;
+  const auto name = sqlite::quote_identifier(a.target);
+  switch (a.what) {
+    case kind::insert:
+      return a.source.empty() ? fmt::format("insert into {}", name)
+                              : fmt::format("copy the rows of {} into {}", sqlite::quote_identifier(a.source), name);
+    case kind::update: return fmt::format("update {}", name);
+    case kind::delete_rows: return fmt::format("delete from {}", name);
+    case kind::create_table: return fmt::format("create table {}", name);
+    case kind::create_index: return fmt::format("create index {}", name);
+    case kind::create_view: return fmt::format("create view {}", name);
+    case kind::create_trigger: return fmt::format("create trigger {}", name);
+    case kind::drop: return fmt::format("drop {}", name);
+    case kind::alter_table: return fmt::format("alter table {}", name);
+    case kind::analyze: return fmt::format("analyze {}", name);
+    case kind::other: break;
+  }
+  return "run a statement";
+}
+
 class migrator {
  public:
   // PATH is the file DB has open; SHOWN is the name messages give it (a new database is built
@@ -149,6 +171,48 @@ class migrator {
     log(fmt::format("backup written to {}", result_.backup->string()));
   }
 
+  void report(progress_event event) const {
+    if (options_.progress) options_.progress(event);
+  }
+
+  // Runs WORK as the step STEP of migration VERSION, announced before and after.
+  template <typename work_type>
+  auto announced(std::int64_t version, std::string step, const work_type& work) {
+    report({progress_event::phase::started, version, step, 0, std::nullopt});
+    auto outcome = work();
+    report({progress_event::phase::finished, version, std::move(step), 0, std::nullopt});
+    return outcome;
+  }
+
+  // Follows each statement of a migration as SQLite describes it; empty without a listener.
+  std::function<void(const sqlite::statement_activity&)> observer(std::int64_t version) {
+    if (!options_.progress) return {};
+    return [this, version, total = std::optional<std::int64_t>()](const sqlite::statement_activity& a) mutable {
+      using phase = sqlite::statement_activity::phase;
+      const bool copies = a.what == sqlite::statement_activity::kind::insert && !a.source.empty();
+      if (a.when == phase::started) total = copies ? rows_in(a.source) : std::nullopt;
+      report({a.when == phase::started    ? progress_event::phase::started
+              : a.when == phase::running ? progress_event::phase::running
+                                         : progress_event::phase::finished,
+              version, describe_step(a), copies ? a.rows_scanned : 0, total});
+    };
+  }
+
+  // The rows of TABLE: the planner's estimate where ANALYZE left one, else a count.
+  std::optional<std::int64_t> rows_in(const std::string& table) {
+    try {
+      if (has_object(db_, "sqlite_stat1")) {
+        auto estimate = db_.prepare("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = ? AND idx IS NULL "
+                                    "UNION ALL SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = ?");
+        estimate.bind(1, std::string_view(table)).bind(2, std::string_view(table));
+        if (estimate.step() && !estimate.is_null(0)) return estimate.column_int(0);
+      }
+      return db_.query_int("SELECT count(*) FROM " + sqlite::quote_identifier(table));
+    } catch (const sqlite::error&) {
+      return std::nullopt;
+    }
+  }
+
   // Tables that have planner statistics now. A rebuild (DROP TABLE) deletes a table's rows of
   // sqlite_stat1; the planner would then guess.
   std::set<std::string> tables_with_statistics() {
@@ -161,7 +225,7 @@ class migrator {
 
   // A sampled ANALYZE (analysis_limit) brings back the statistics of the tables among HAD that
   // still exist but lost them, at a small fraction of a full one.
-  void restore_statistics(const std::set<std::string>& had) {
+  void restore_statistics(const std::set<std::string>& had, std::int64_t version) {
     const auto has = tables_with_statistics();
     std::vector<std::string> lost;
     for (const auto& t : had) {
@@ -169,7 +233,10 @@ class migrator {
     }
     if (lost.empty()) return;
     db_.execute("PRAGMA analysis_limit = 1000");
-    for (const auto& t : lost) db_.execute("ANALYZE " + sqlite::quote_identifier(t));
+    for (const auto& t : lost) {
+      announced(version, fmt::format("restore the statistics of {}", sqlite::quote_identifier(t)),
+                [&] { return (db_.execute("ANALYZE " + sqlite::quote_identifier(t)), 0); });
+    }
     db_.execute("PRAGMA analysis_limit = 0");
   }
 
@@ -304,19 +371,11 @@ class migrator {
     const auto violations_before =
         check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
 
-    if (options_.progress) {
-      db_.set_progress_handler(100000, [this, version = m.version] {
-        options_.progress(version);
-        return false;
-      });
-    }
     const auto had_statistics = tables_with_statistics();
     try {
-      db_.execute_in_transaction(part.sql);
-      db_.clear_progress_handler();
-      restore_statistics(had_statistics);
+      db_.execute_in_transaction(part.sql, observer(m.version));
+      restore_statistics(had_statistics, m.version);
     } catch (const sqlite::error& e) {
-      db_.clear_progress_handler();
       if (!report.refusals.empty()) {
         throw failure(exit_code::preflight, fmt::format("{}: pre-flight refused the data: {} (SQLite: {}); nothing was changed",
                                                         context, joined(report.refusals), e.sqlite_message()));
@@ -325,8 +384,9 @@ class migrator {
     }
 
     std::vector<std::string> new_violations;
-    const auto violations_after =
-        check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
+    const auto violations_after = check_keys ? announced(m.version, "check foreign keys", [&] {
+      return foreign_key_violations(db_, part.foreign_key_check_tables);
+    }) : std::map<std::string, std::int64_t>{};
     for (const auto& [pair, count] : violations_after) {
       const auto earlier = violations_before.find(pair);
       const std::int64_t added = count - (earlier == violations_before.end() ? 0 : earlier->second);
@@ -338,7 +398,8 @@ class migrator {
                     fmt::format("{}: foreign key check failed: {}; nothing was changed", context, details));
     }
 
-    const auto differences = compare(after, inspect(db_));
+    const auto differences = announced(m.version, fmt::format("compare the schema with snapshot {}", to),
+                                       [&] { return compare(after, inspect(db_)); });
     if (!differences.empty()) {
       throw failure(exit_code::schema_mismatch,
                     fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,

@@ -133,15 +133,58 @@ void database::fail(int code, std::string_view sql) const {
   throw error(code, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code), std::string(sql), path_);
 }
 
-// What the authorizer refused.
+// What the authorizer refused, and what it saw the statement being prepared do.
 struct transaction_keeper {
   std::string refusal;
+  const std::function<void(const statement_activity&)>* observe = nullptr;
+  statement_activity activity;
 };
 
 namespace {
 
-int keep_transaction(void* context, int action, const char*, const char*, const char*, const char*) {
+bool is_internal(const char* name) { return name == nullptr || std::string_view(name).starts_with("sqlite_"); }
+
+// The statement's own work: a definition outranks the rows written to sqlite_schema for it, and
+// the first table written or read is the one that counts.
+void note_activity(statement_activity& activity, int action, const char* first, const char* second) {
+  using kind = statement_activity::kind;
+  const auto define = [&](kind what, const char* name) {
+    if (activity.what == kind::other || activity.what == kind::insert || activity.what == kind::update ||
+        activity.what == kind::delete_rows) {
+      activity.what = what;
+      activity.target = name ? name : "";
+    }
+  };
+  const auto write = [&](kind what, const char* table) {
+    if (activity.what == kind::other && !is_internal(table)) {
+      activity.what = what;
+      activity.target = table;
+    }
+  };
+  switch (action) {
+    case SQLITE_INSERT: write(kind::insert, first); break;
+    case SQLITE_UPDATE: write(kind::update, first); break;
+    case SQLITE_DELETE: write(kind::delete_rows, first); break;
+    case SQLITE_READ:
+      if (activity.source.empty() && !is_internal(first)) activity.source = first;
+      break;
+    case SQLITE_CREATE_TABLE: define(kind::create_table, first); break;
+    case SQLITE_CREATE_INDEX: define(kind::create_index, first); break;
+    case SQLITE_CREATE_VIEW: define(kind::create_view, first); break;
+    case SQLITE_CREATE_TRIGGER: define(kind::create_trigger, first); break;
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_TRIGGER: define(kind::drop, first); break;
+    case SQLITE_ALTER_TABLE: define(kind::alter_table, second); break;
+    case SQLITE_ANALYZE: define(kind::analyze, first); break;
+    default: break;
+  }
+}
+
+int keep_transaction(void* context, int action, const char* first, const char* second, const char*, const char*) {
   auto& keeper = *static_cast<transaction_keeper*>(context);
+  if (keeper.observe) note_activity(keeper.activity, action, first, second);
   switch (action) {
     case SQLITE_TRANSACTION:
     case SQLITE_SAVEPOINT:
@@ -172,7 +215,10 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
     const char* tail = nullptr;
     // The authorizer judges the statement as written, at prepare time; what SQLite or a module
     // runs on its behalf while it steps (FTS5 creating its tables) is not the script's.
-    if (keeper) sqlite3_set_authorizer(db_, keep_transaction, keeper);
+    if (keeper) {
+      keeper->activity = {};
+      sqlite3_set_authorizer(db_, keep_transaction, keeper);
+    }
     const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor) + 1, &raw, &tail);
     if (keeper) sqlite3_set_authorizer(db_, nullptr, nullptr);
     if (rc != SQLITE_OK) {
@@ -185,7 +231,11 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
     if (raw == nullptr) break;  // only whitespace or comments remain
     {
       statement stmt(*this, raw);
-      while (stmt.step()) {
+      if (keeper && keeper->observe) {
+        follow(stmt, *keeper);
+      } else {
+        while (stmt.step()) {
+        }
       }
     }
     if (after_each) after_each(std::string_view(cursor, static_cast<std::size_t>(tail - cursor)));
@@ -193,9 +243,38 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
   }
 }
 
-void database::execute_in_transaction(std::string_view sql) {
+void database::follow(statement& stmt, transaction_keeper& keeper) {
+  auto& activity = keeper.activity;
+  const auto& observe = *keeper.observe;
+  activity.when = statement_activity::phase::started;
+  observe(activity);
+  activity.when = statement_activity::phase::running;
+  // Every 100,000 virtual-machine instructions: a few thousand calls on a rebuild of millions of rows.
+  std::pair<transaction_keeper*, sqlite3_stmt*> context{&keeper, stmt.stmt_};
+  sqlite3_progress_handler(db_, 100000, [](void* pointer) {
+    auto& [keeper_ref, raw] = *static_cast<std::pair<transaction_keeper*, sqlite3_stmt*>*>(pointer);
+    keeper_ref->activity.rows_scanned = sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    (*keeper_ref->observe)(keeper_ref->activity);
+    return 0;
+  }, &context);
+  try {
+    while (stmt.step()) {
+    }
+  } catch (...) {
+    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+    throw;
+  }
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  activity.rows_scanned = sqlite3_stmt_status(stmt.stmt_, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+  activity.when = statement_activity::phase::finished;
+  observe(activity);
+}
+
+void database::execute_in_transaction(std::string_view sql,
+                                      const std::function<void(const statement_activity&)>& observe) {
   if (!in_transaction()) throw error(SQLITE_MISUSE, "no transaction is open", std::string(sql), path_);
   transaction_keeper keeper;
+  if (observe) keeper.observe = &observe;
   run_script(sql, &keeper, [this](std::string_view ran) {
     if (!in_transaction()) throw error(SQLITE_MISUSE, "the statement ended the migration's transaction", std::string(ran), path_);
   });

@@ -56,24 +56,68 @@ void progress_reporter::clear() {
 }
 
 void progress_reporter::attach(apply_options& options) {
-  if (!::isatty(STDERR_FILENO)) return;
-  options.progress = [this](std::int64_t version) { report(version); };
+  terminal_ = ::isatty(STDERR_FILENO) != 0;
+  options.progress = [this](const progress_event& event) { report(event); };
 }
 
-void progress_reporter::report(std::int64_t version) {
-  const auto now = std::chrono::steady_clock::now();
-  if (version != version_) {
-    version_ = version;
-    started_ = now;
+namespace {
+
+// 1234567 -> "1,234,567"
+std::string grouped(std::int64_t number) {
+  const auto digits = std::to_string(number);
+  std::string text;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+    text += digits[i];
   }
-  // Short migrations stay silent; long ones update the line four times a second.
-  if (now - started_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) return;
+  return text;
+}
+
+std::string seconds(std::chrono::steady_clock::duration elapsed) {
+  const auto s = std::chrono::duration<double>(elapsed).count();
+  return s < 10 ? fmt::format("{:.1f} s", s) : fmt::format("{:.0f} s", s);
+}
+
+}  // namespace
+
+std::string progress_reporter::step_line(const progress_event& event, std::chrono::steady_clock::duration elapsed) const {
+  const migration* running = migrations_.find(event.version);
+  std::string line = fmt::format("{}: {}", running ? running->file_name : std::to_string(event.version), event.step);
+  if (event.rows_total && event.when != progress_event::phase::finished) {
+    const auto total = std::max<std::int64_t>(*event.rows_total, event.rows_done);
+    line += fmt::format(": {} of {} rows", grouped(event.rows_done), grouped(total));
+    if (total > 0) {
+      const double share = static_cast<double>(event.rows_done) / static_cast<double>(total);
+      line += fmt::format(" ({:.0f}%), {}", share * 100, seconds(elapsed));
+      if (share > 0.02) {
+        const auto left = std::chrono::duration_cast<std::chrono::steady_clock::duration>(elapsed * ((1 - share) / share));
+        line += fmt::format(", about {} left", seconds(left));
+      }
+      return line;
+    }
+  } else if (event.rows_total) {
+    line += fmt::format(" ({} rows)", grouped(*event.rows_total));
+  }
+  return line + fmt::format(": {}", seconds(elapsed));
+}
+
+void progress_reporter::report(const progress_event& event) {
+  const auto now = std::chrono::steady_clock::now();
+  if (event.when == progress_event::phase::started) started_ = now;
+  const auto elapsed = now - started_;
+  if (!terminal_) {
+    if (event.when == progress_event::phase::finished && elapsed >= std::chrono::milliseconds(100)) {
+      std::fputs((step_line(event, elapsed) + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    }
+    return;
+  }
+  // Short steps stay silent; long ones redraw the line four times a second.
+  if (event.when == progress_event::phase::finished) return;
+  if (elapsed < std::chrono::milliseconds(500) || now - last_ < std::chrono::milliseconds(250)) return;
   last_ = now;
   shown_ = true;
-  const migration* running = migrations_.find(version);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
-  std::fputs(fmt::format("\r\033[K{}: running for {} s", running ? running->file_name : std::to_string(version), seconds).c_str(),
-             stderr);
+  std::fputs(("\r\033[K" + step_line(event, elapsed)).c_str(), stderr);
   std::fflush(stderr);
 }
 

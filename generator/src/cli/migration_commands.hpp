@@ -25,22 +25,25 @@ apply_options read_apply_options(const po::variables_map& values);
 // A JSON string literal, or null.
 std::string json_optional_string(const std::optional<std::string>& text);
 
-// Reports long statements on stderr while it is a terminal: "\r0003_rebuild: running for 12 s".
+// Shows each step of a migration. On a terminal, a line on stderr redrawn while a long step runs:
+// "0003_rebuild.sql: copy the rows of "t" into "litemig_new_t": 1,200,000 of 5,000,000 rows (24%),
+// 3 s, about 9 s left". Otherwise (CI logs), a line on stdout for each step that took 0.1 s or
+// more, with its duration.
 class progress_reporter {
  public:
   explicit progress_reporter(const migration_set& migrations);
   progress_reporter(const progress_reporter&) = delete;
   progress_reporter& operator=(const progress_reporter&) = delete;
   ~progress_reporter();
-  // Attaches to OPTIONS when stderr is a terminal.
   void attach(apply_options& options);
   // Erases the progress line, before other output.
   void clear();
 
  private:
-  void report(std::int64_t version);
+  void report(const progress_event& event);
+  std::string step_line(const progress_event& event, std::chrono::steady_clock::duration elapsed) const;
   const migration_set& migrations_;
-  std::int64_t version_ = 0;
+  bool terminal_ = false;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_;
   bool shown_ = false;

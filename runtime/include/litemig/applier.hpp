@@ -14,6 +14,17 @@
 
 namespace litemig {
 
+// Where a migration stands, for a progress display: each statement of a migration and each
+// check after it is a step that starts, runs (long ones report while they run) and finishes.
+struct progress_event {
+  enum class phase { started, running, finished };
+  phase when = phase::started;
+  std::int64_t version = 0;                  // the migration applied or reverted
+  std::string step;                          // "copy the rows of \"t\"", "create index \"i\"", "check foreign keys"
+  std::int64_t rows_done = 0;                // rows of the table the step scans, so far
+  std::optional<std::int64_t> rows_total;    // that table's rows, when the step copies one
+};
+
 struct apply_options {
   std::optional<std::int64_t> target;                 // default: the newest
   bool backup = true;                                 // online backup before changing anything
@@ -26,8 +37,8 @@ struct apply_options {
   bool vacuum = false;
   // Receives human-readable progress lines ("applying 0003_rename ..."); may be empty.
   std::function<void(const std::string&)> log;
-  // Called during long statements with the migration being applied; may be empty.
-  std::function<void(std::int64_t version)> progress;
+  // Hears every step of every migration (see progress_event); may be empty.
+  std::function<void(const progress_event&)> progress;
 };
 
 struct apply_result {

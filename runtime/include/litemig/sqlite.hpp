@@ -42,6 +42,19 @@ enum class open_mode { read_only, read_write, create };
 class statement;
 struct transaction_keeper;
 
+// What one statement of a script does, as SQLite's authorizer reported it while preparing the
+// statement (never guessed from its text), and how far it has got.
+struct statement_activity {
+  enum class phase { started, running, finished };
+  enum class kind { other, insert, update, delete_rows, create_table, create_index, create_view, create_trigger, drop,
+                    alter_table, analyze };
+  phase when = phase::started;
+  kind what = kind::other;
+  std::string target;               // the table written, or the object created, dropped or altered
+  std::string source;               // the first table the statement reads ("" for none)
+  std::int64_t rows_scanned = 0;    // rows of full table scans so far (an INSERT ... SELECT's source)
+};
+
 class database {
  public:
   // Opens PATH; with open_mode::create a missing file is created.
@@ -61,7 +74,8 @@ class database {
   // Runs SQL inside the connection's open transaction and keeps it there: statements that would
   // end, nest or leave it (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, ATTACH, DETACH) are
   // refused before they run, and after every statement the transaction is checked to be still open.
-  void execute_in_transaction(std::string_view sql);
+  // OBSERVE, when set, hears when each statement starts and finishes and, while it runs, how far.
+  void execute_in_transaction(std::string_view sql, const std::function<void(const statement_activity&)>& observe = {});
   // VACUUM, the one statement that attaches a database (litemig connections refuse ATTACH).
   void vacuum();
   statement prepare(std::string_view sql);
@@ -100,9 +114,12 @@ class database {
   database() = default;
   [[noreturn]] void fail(int code, std::string_view sql = {}) const;
   // Prepares and steps each statement of SQL, calling AFTER_EACH with its text once it has run;
-  // with a KEEPER, statements that would leave the transaction are refused at prepare time.
+  // with a KEEPER, statements that would leave the transaction are refused at prepare time and
+  // the keeper's observer follows each statement.
   void run_script(std::string_view sql, transaction_keeper* keeper,
                   const std::function<void(std::string_view)>& after_each);
+  // Steps STMT to its end, telling KEEPER's observer where it stands.
+  void follow(statement& stmt, transaction_keeper& keeper);
   void copy_main_into(database& target);
 
   sqlite3* db_ = nullptr;
