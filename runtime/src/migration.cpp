@@ -183,20 +183,29 @@ std::string render_sum(const std::map<std::string, std::string>& files) {
 std::string snapshot_file_name(std::int64_t version) { return fmt::format("snapshots/{:04}.sql", version); }
 
 std::map<std::string, std::string> read_migration_directory(const fs::path& dir) {
+  // Every entry named like a migration, snapshot or sum is read, whatever it is: a directory or a
+  // FIFO is refused naming it (read_text_file), where skipping it would hide it. So is a NUL
+  // byte, at which SQLite would silently stop reading the statements.
+  const auto read = [](const fs::path& path) {
+    auto text = read_text_file(path);
+    if (const auto nul = text.find('\0'); nul != std::string::npos) {
+      throw failure(exit_code::usage, fmt::format("{}: holds a NUL byte (at byte {}); not a text file", path.string(), nul));
+    }
+    return text;
+  };
   std::map<std::string, std::string> files;
   std::error_code error;
   if (!fs::is_directory(dir, error)) return files;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
     const auto name = entry.path().filename().string();
     if (name == sum_file_name || (name.ends_with(".sql") && std::isdigit(static_cast<unsigned char>(name[0])))) {
-      files.emplace(name, read_text_file(entry.path()));
+      files.emplace(name, read(entry.path()));
     }
   }
   if (fs::is_directory(dir / "snapshots", error)) {
     for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
       const auto name = "snapshots/" + entry.path().filename().string();
-      if (entry.is_regular_file() && snapshot_number(name)) files.emplace(name, read_text_file(entry.path()));
+      if (snapshot_number(name)) files.emplace(name, read(entry.path()));
     }
   }
   // Files the sum lists beyond migrations and snapshots (e.g. the hints file) are read too.
@@ -207,8 +216,8 @@ std::map<std::string, std::string> read_migration_directory(const fs::path& dir)
       const auto space = line.find(' ');
       if (space == std::string::npos || line.starts_with("total ")) continue;
       const auto name = line.substr(space + 1);
-      if (!files.contains(name) && name.find("..") == std::string::npos && fs::is_regular_file(dir / name, error)) {
-        files.emplace(name, read_text_file(dir / name));
+      if (!files.contains(name) && name.find("..") == std::string::npos && fs::exists(dir / name, error)) {
+        files.emplace(name, read(dir / name));
       }
     }
   }

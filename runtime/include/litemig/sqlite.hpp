@@ -29,6 +29,8 @@ class error : public std::runtime_error {
   bool is_not_a_database() const noexcept;
   bool is_full() const noexcept;
   bool is_read_only() const noexcept;
+  // A read-only connection met a hot journal (an interrupted write) that only a writer can roll back.
+  bool needs_recovery() const noexcept;
 
  private:
   int code_;
@@ -39,12 +41,22 @@ class error : public std::runtime_error {
 
 enum class open_mode { read_only, read_write, create };
 
+// PATH as a name SQLite takes literally: a relative path gets "./" in front, so that a file named
+// "file:x.db" (which Debian's SQLite, built with SQLITE_USE_URI, reads as a URI) or ":memory:"
+// is that file.
+std::string literal_file_name(const std::filesystem::path& path);
+
+// Throws litemig::failure (exit 1) naming PATH when it exists but is not a regular file (a directory, a FIFO,
+// a device): SQLite would fail obscurely on some and wait forever reading a FIFO. Every database
+// opens through this check; call it before reading a database file by other means.
+void refuse_non_regular_file(const std::filesystem::path& path);
+
 class statement;
 
 class database {
  public:
-  // Opens PATH; with open_mode::create a missing file is created.
-  // Throws sqlite::error naming the file when it cannot be opened.
+  // Opens the file PATH (never a URI, never a directory or FIFO); with open_mode::create a
+  // missing file is created. Throws sqlite::error naming the file when it cannot be opened.
   explicit database(const std::filesystem::path& path, open_mode mode = open_mode::read_write);
   // A private scratch database in memory.
   static database in_memory();
@@ -91,6 +103,7 @@ class database {
 
  private:
   database() = default;
+  void open(const std::string& name, int flags, bool must_exist);
   [[noreturn]] void fail(int code, std::string_view sql = {}) const;
   void copy_main_into(database& target);
 
