@@ -31,7 +31,7 @@ const std::string tune_index = "CREATE INDEX tune_title ON tune(title);\n";
 // Runs ARGV like run(), but a process still running after TIMEOUT is killed and reported as a
 // hang (exit -1), so that a blocking open fails the test instead of blocking the suite.
 process_result run_with_timeout(std::vector<std::string> argv, const fs::path& scratch,
-                                std::chrono::seconds timeout = std::chrono::seconds(20)) {
+                                std::chrono::seconds timeout = std::chrono::seconds(10)) {
   static int counter = 0;
   ++counter;
   launch what{std::move(argv), std::nullopt, scratch / fmt::format("timed_{}.out", counter),
