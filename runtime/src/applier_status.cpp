@@ -16,9 +16,13 @@ namespace {
 
 constexpr std::chrono::milliseconds default_busy_timeout{30000};
 
-sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
+void require_existing(const fs::path& path) {
   std::error_code error;
   if (!fs::exists(path, error)) throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+}
+
+sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
+  require_existing(path);
   return open_database(path, mode, default_busy_timeout);
 }
 
@@ -91,11 +95,14 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
     throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
                                                 path.string(), *version, migrations.origin(), migrations.latest_version()));
   }
-  auto db = open_existing(path, sqlite::open_mode::read_write);
+  // Refused before SQLite opens it: a writer's open would already roll back a hot journal.
+  require_existing(path);
+  sqlite::refuse_non_regular_file(path);
   if (!is_writable(path)) {
     throw failure(exit_code::failure,
                   fmt::format("{}: the file is read-only, so no version can be stamped; nothing was changed", path.string()));
   }
+  auto db = open_existing(path, sqlite::open_mode::read_write);
   return reporting_sqlite_errors(path, [&] {
     std::optional<sqlite::transaction> transaction;
     try {

@@ -83,10 +83,14 @@ std::string literal_file_name(const std::filesystem::path& path) {
 }
 
 void refuse_non_regular_file(const std::filesystem::path& path) {
-  struct stat status {};
-  if (::stat(literal_file_name(path).c_str(), &status) != 0 || S_ISREG(status.st_mode)) return;
-  throw failure(exit_code::failure, fmt::format("{}: not a regular file ({}); a database is a file", path.string(),
-                                                detail::file_kind(status.st_mode)));
+  // SQLite opens the journals beside the file too, and would wait as long on a FIFO there.
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    const auto name = path.string() + suffix;
+    struct stat status {};
+    if (::stat(literal_file_name(name).c_str(), &status) != 0 || S_ISREG(status.st_mode)) continue;
+    throw failure(exit_code::failure, fmt::format("{}: not a regular file ({}); a database and its journals are files",
+                                                  name, detail::file_kind(status.st_mode)));
+  }
 }
 
 error::error(int code, std::string message, std::string sql, std::string file)

@@ -192,7 +192,12 @@ TEST_F(Input, ADatabasePathThatIsAFifoOrADirectoryIsRefusedAtOnceByEveryCommand)
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
   const auto folder = path("folder.db");
   fs::create_directories(folder / "inside");
-  for (const auto& [db, kind] : {std::pair{fifo, "a FIFO"}, std::pair{folder, "a directory"}}) {
+  // A database whose journal is a FIFO: SQLite would open that too, and wait as long.
+  const auto journaled = create_database("journaled.db", 1);
+  ASSERT_EQ(::mkfifo((journaled.string() + "-journal").c_str(), 0644), 0);
+  const auto journaled_before = file_sha256(journaled);
+  for (const auto& [db, kind] :
+       {std::pair{fifo, "a FIFO"}, std::pair{folder, "a directory"}, std::pair{journaled, "a FIFO"}}) {
     const auto name = db.string();
     const std::vector<std::vector<std::string>> commands{
         {"current", "--db", name},
@@ -218,6 +223,7 @@ TEST_F(Input, ADatabasePathThatIsAFifoOrADirectoryIsRefusedAtOnceByEveryCommand)
   }
   EXPECT_TRUE(fs::is_fifo(fifo));
   EXPECT_TRUE(fs::is_directory(folder / "inside"));
+  EXPECT_EQ(file_sha256(journaled), journaled_before);
 }
 
 TEST_F(Input, AMigrationEntryThatIsADirectoryAFifoOrHoldsANulByteIsRefused) {
@@ -309,16 +315,23 @@ TEST_F(Input, ReadOnlyCommandsExplainAHotJournalTheyMayNotRollBack) {
 }
 
 TEST_F(Input, StampRefusesAReadOnlyFile) {
-  const auto db = create_database("app.sqlite3", 1);
-  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read, fs::perm_options::replace);
-  const auto before = file_sha256(db);
-  for (const std::string how : {"--auto", "--to"}) {
-    SCOPED_TRACE(how);
-    std::vector<std::string> args{"stamp", "--db", db.string(), "--dir", dir(), how};
-    if (how == "--to") args.push_back("2");
-    expect_one_line(run_tool(args, dir_), exit_code::failure, {db.string(), "read-only"});
-    EXPECT_EQ(file_sha256(db), before);
+  const auto plain = create_database("app.sqlite3", 1, 3000);
+  // Even its hot journal stays: the refusal comes before any connection could roll it back.
+  const auto hot = hot_copy(plain, "hot.sqlite3");
+  const auto journal = hot.string() + "-journal";
+  const auto journal_before = file_sha256(journal);
+  for (const auto& db : {plain, hot}) {
+    fs::permissions(db, fs::perms::owner_read | fs::perms::group_read, fs::perm_options::replace);
+    const auto before = file_sha256(db);
+    for (const std::string how : {"--auto", "--to"}) {
+      SCOPED_TRACE(db.filename().string() + " " + how);
+      std::vector<std::string> args{"stamp", "--db", db.string(), "--dir", dir(), how};
+      if (how == "--to") args.push_back("2");
+      expect_one_line(run_tool(args, dir_), exit_code::failure, {db.string(), "read-only"});
+      EXPECT_EQ(file_sha256(db), before);
+    }
   }
+  EXPECT_EQ(file_sha256(journal), journal_before);
 }
 
 TEST_F(Input, StampRefusesADatabaseNewerThanTheDirectoryAndKeepsItsHistory) {

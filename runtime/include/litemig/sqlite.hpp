@@ -46,9 +46,10 @@ enum class open_mode { read_only, read_write, create };
 // is that file.
 std::string literal_file_name(const std::filesystem::path& path);
 
-// Throws litemig::failure (exit 1) naming PATH when it exists but is not a regular file (a directory, a FIFO,
-// a device): SQLite would fail obscurely on some and wait forever reading a FIFO. Every database
-// opens through this check; call it before reading a database file by other means.
+// Throws litemig::failure (exit 1) naming the file when PATH, or its PATH-journal, -wal or -shm,
+// exists but is not a regular file (a directory, a FIFO, a device): SQLite would fail obscurely
+// on some and wait forever reading a FIFO. Every database opens through this check; call it
+// before reading a database file by other means.
 void refuse_non_regular_file(const std::filesystem::path& path);
 
 class statement;
