@@ -75,12 +75,15 @@ std::int64_t copy_in_kernel(const std::string& path, int destination_fd, std::in
   return in;
 }
 
-}  // namespace
-
+// PATH as a name SQLite takes literally: a relative path gets "./" in front, so that a file named
+// "file:x.db" (which Debian's SQLite, built with SQLITE_USE_URI, reads as a URI even without
+// SQLITE_OPEN_URI) or ":memory:" is that file.
 std::string literal_file_name(const std::filesystem::path& path) {
   if (path.is_absolute()) return path.string();
   return "./" + path.string();
 }
+
+}  // namespace
 
 void refuse_non_regular_file(const std::filesystem::path& path) {
   // SQLite opens the journals beside the file too, and would wait as long on a FIFO there.

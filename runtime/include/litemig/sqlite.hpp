@@ -41,11 +41,6 @@ class error : public std::runtime_error {
 
 enum class open_mode { read_only, read_write, create };
 
-// PATH as a name SQLite takes literally: a relative path gets "./" in front, so that a file named
-// "file:x.db" (which Debian's SQLite, built with SQLITE_USE_URI, reads as a URI) or ":memory:"
-// is that file.
-std::string literal_file_name(const std::filesystem::path& path);
-
 // Throws litemig::failure (exit 1) naming the file when PATH, or its PATH-journal, -wal or -shm,
 // exists but is not a regular file (a directory, a FIFO, a device): SQLite would fail obscurely
 // on some and wait forever reading a FIFO. Every database opens through this check; call it
