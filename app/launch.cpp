@@ -2,6 +2,7 @@
 
 #include "litemig/applier.hpp"
 #include "litemig/embedded.hpp"
+#include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@ const litemig::migration_set& migrations() {
 }
 
 void migrate_on_launch(const std::filesystem::path& db, bool backup) {
+  // The header is read directly, before SQLite opens the file: a FIFO would block that read.
+  litemig::sqlite::refuse_non_regular_file(db);
   // The common case costs one header read: no parsing of migrations or schema.
   if (litemig::is_current(db, litemig::embedded::latest_version())) return;
   const bool existed = std::filesystem::exists(db);

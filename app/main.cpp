@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -170,16 +171,19 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return 0;
   }
+  const auto report = [](std::string_view message) {
+    std::cerr << "tunetrees: error: " << litemig::escape_control_characters(message) << "\n";
+  };
   try {
     return run(parse_global(args));
   } catch (const failure& e) {
-    std::cerr << "tunetrees: error: " << e.what() << "\n";
+    report(e.what());
     return static_cast<int>(e.code());
   } catch (const litemig::sqlite::error& e) {
-    std::cerr << "tunetrees: error: " << e.what() << "\n";
+    report(e.what());
     return static_cast<int>(e.is_busy() ? exit_code::busy : exit_code::failure);
   } catch (const std::exception& e) {
-    std::cerr << "tunetrees: error: " << e.what() << "\n";
+    report(e.what());
     return static_cast<int>(exit_code::failure);
   }
 }

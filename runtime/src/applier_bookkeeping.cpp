@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 
 namespace litemig::detail {
 
@@ -23,13 +24,50 @@ failure sqlite_failure(const sqlite::error& error, std::string_view where) {
   return failure(exit_code::failure, message);
 }
 
+namespace {
+
+sqlite::database open_validated(const std::filesystem::path& path, sqlite::open_mode mode,
+                                std::chrono::milliseconds busy_timeout) {
+  sqlite::database db(path, mode);
+  db.set_busy_timeout(busy_timeout);
+  db.validate();
+  return db;
+}
+
+bool may_write_file_and_folder(const std::filesystem::path& path) {
+  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  return is_writable(path) && ::access(folder.c_str(), W_OK) == 0;
+}
+
+}  // namespace
+
+bool is_writable(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto permissions = std::filesystem::status(path, error).permissions();
+  const auto write_bits = std::filesystem::perms::owner_write | std::filesystem::perms::group_write |
+                          std::filesystem::perms::others_write;
+  return !error && (permissions & write_bits) != std::filesystem::perms::none && ::access(path.c_str(), W_OK) == 0;
+}
+
 sqlite::database open_database(const std::filesystem::path& path, sqlite::open_mode mode,
                                std::chrono::milliseconds busy_timeout) {
   try {
-    sqlite::database db(path, mode);
-    db.set_busy_timeout(busy_timeout);
-    db.validate();
-    return db;
+    try {
+      return open_validated(path, mode, busy_timeout);
+    } catch (const sqlite::error& e) {
+      if (!e.needs_recovery()) throw;
+      if (!may_write_file_and_folder(path)) {
+        throw failure(exit_code::failure,
+                      fmt::format("{}: the database needs recovery: an interrupted write left its hot journal {}-journal, "
+                                  "which only a process that may write the file and its folder can roll back (any "
+                                  "litemig command run with that access does); nothing was read or changed",
+                                  path.string(), path.string()));
+      }
+      // A writer's first read rolls the journal back to the last committed state: the content a
+      // reader sees is the same, so a read-only question may recover the file.
+      open_validated(path, sqlite::open_mode::read_write, busy_timeout);
+      return open_validated(path, mode, busy_timeout);
+    }
   } catch (const sqlite::error& e) {
     if (e.is_not_a_database()) {
       throw failure(exit_code::failure,

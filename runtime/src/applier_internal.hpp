@@ -28,9 +28,15 @@ void refuse_future(sqlite::database& db, const migration_set& migrations, std::i
 // ---- bookkeeping (applier_bookkeeping.cpp)
 
 // Opens PATH with a busy timeout and makes SQLite read its header and schema, so that a file
-// that is not a database fails here, with one line naming it.
+// that is not a database fails here, with one line naming it. A hot journal left by an
+// interrupted write is rolled back when this process may write the file and its folder (even
+// for a read-only MODE: that restores the committed content); otherwise it is one line saying so.
 sqlite::database open_database(const std::filesystem::path& path, sqlite::open_mode mode,
                                std::chrono::milliseconds busy_timeout);
+
+// Whether PATH has a write permission bit and this process may write it: a file its owner made
+// read-only is not written, even by a user (root) whom the system would let write it.
+bool is_writable(const std::filesystem::path& path);
 
 struct recorded_migration {
   std::int64_t version = 0;

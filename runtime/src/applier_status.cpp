@@ -16,9 +16,13 @@ namespace {
 
 constexpr std::chrono::milliseconds default_busy_timeout{30000};
 
-sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
+void require_existing(const fs::path& path) {
   std::error_code error;
   if (!fs::exists(path, error)) throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+}
+
+sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
+  require_existing(path);
   return open_database(path, mode, default_busy_timeout);
 }
 
@@ -85,10 +89,18 @@ std::vector<schema_difference> check(const fs::path& path, const migration_set& 
   });
 }
 
-std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> version) {
+std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> version,
+                   bool allow_checksum_mismatch) {
   if (version && (*version < 0 || *version > migrations.latest_version())) {
     throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
                                                 path.string(), *version, migrations.origin(), migrations.latest_version()));
+  }
+  // Refused before SQLite opens it: a writer's open would already roll back a hot journal.
+  require_existing(path);
+  sqlite::refuse_non_regular_file(path);
+  if (!is_writable(path)) {
+    throw failure(exit_code::failure,
+                  fmt::format("{}: the file is read-only, so no version can be stamped; nothing was changed", path.string()));
   }
   auto db = open_existing(path, sqlite::open_mode::read_write);
   return reporting_sqlite_errors(path, [&] {
@@ -98,6 +110,13 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
     } catch (const sqlite::error& e) {
       throw sqlite_failure(e, path.string());
     }
+    // The protections of upgrade: a newer database, a history naming migrations this directory
+    // lacks or files edited since they were applied are refused, not overwritten.
+    const auto recorded = db.user_version();
+    refuse_future(db, migrations, recorded);
+    const auto rows = read_history(db);
+    const auto newest_row = rows.empty() ? recorded : std::max(recorded, rows.back().version);
+    verify_checksums(db, migrations, newest_row, allow_checksum_mismatch, {});
     std::int64_t chosen = version.value_or(0);
     snapshot_cache snapshots(migrations);
     bool matches_snapshot = false;

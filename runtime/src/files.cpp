@@ -3,13 +3,18 @@
 #include "litemig/errors.hpp"
 #include "names.hpp"
 
+#include "file_kind.hpp"
+
 #include <fmt/format.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <memory>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -17,11 +22,25 @@ namespace fs = std::filesystem;
 namespace litemig {
 
 std::string read_text_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  // O_NONBLOCK: opening a FIFO to find out what it is must not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+  const std::unique_ptr<const int, void (*)(const int*)> closing(&fd, [](const int* open_fd) { ::close(*open_fd); });
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+  if (!S_ISREG(status.st_mode)) {
+    throw failure(exit_code::usage, fmt::format("{}: not a regular file ({})", path.string(), detail::file_kind(status.st_mode)));
+  }
+  std::string text;
+  std::array<char, 65536> buffer{};
+  for (;;) {
+    const auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+    if (n == 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return text;
 }
 
 void write_file_atomically(const fs::path& path, std::string_view text) {

@@ -108,6 +108,14 @@ std::string sha256_hex(std::string_view data) {
 
 namespace {
 
+// SQLite stops reading at a NUL byte: the rest of a migration or snapshot would silently vanish.
+void refuse_nul_byte(std::string_view shown, std::string_view text) {
+  const auto nul = text.find('\0');
+  if (nul == std::string_view::npos) return;
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+  throw failure(exit_code::usage, fmt::format("{}:{}: a NUL byte; not a text file", shown, line));
+}
+
 // Adds one directive's fact to PART; REFUSE reports a malformed line.
 template <typename refuse_line>
 void read_directive(std::string_view name, const std::vector<std::string>& arguments, migration_part& part,
@@ -158,11 +166,7 @@ migration parse_named(std::string_view file_name, std::string_view shown, std::s
   if (!number || *number == 0) {
     throw failure(exit_code::usage, fmt::format("{}: a migration file is named NNNN_slug.sql with NNNN from 0001", shown));
   }
-  // SQLite would stop reading at a NUL byte and silently skip the rest of the migration.
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
-    throw failure(exit_code::usage, fmt::format("{}:{}: a NUL byte in a migration file", shown, line));
-  }
+  refuse_nul_byte(shown, text);
   result.version = *number;
   result.file_name = std::string(file_name);
   result.name = std::string(file_name.substr(5, file_name.size() - 9));
@@ -270,20 +274,27 @@ std::string render_sum(const std::map<std::string, std::string>& files) {
 std::string snapshot_file_name(std::int64_t version) { return fmt::format("snapshots/{:04}.sql", version); }
 
 std::map<std::string, std::string> read_migration_directory(const fs::path& dir) {
+  // Every entry named like a migration, snapshot or sum is read, whatever it is: a directory or a
+  // FIFO is refused naming it (read_text_file), where skipping it would hide it. So is a NUL
+  // byte, at which SQLite would silently stop reading the statements.
+  const auto read = [](const fs::path& path) {
+    auto text = read_text_file(path);
+    refuse_nul_byte(path.string(), text);
+    return text;
+  };
   std::map<std::string, std::string> files;
   std::error_code error;
   if (!fs::is_directory(dir, error)) return files;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
     const auto name = entry.path().filename().string();
     if (name == sum_file_name || (name.ends_with(".sql") && std::isdigit(static_cast<unsigned char>(name[0])))) {
-      files.emplace(name, read_text_file(entry.path()));
+      files.emplace(name, read(entry.path()));
     }
   }
   if (fs::is_directory(dir / "snapshots", error)) {
     for (const auto& entry : fs::directory_iterator(dir / "snapshots")) {
       const auto name = "snapshots/" + entry.path().filename().string();
-      if (entry.is_regular_file() && snapshot_number(name)) files.emplace(name, read_text_file(entry.path()));
+      if (snapshot_number(name)) files.emplace(name, read(entry.path()));
     }
   }
   return files;

@@ -1,5 +1,9 @@
 #include "litemig/sqlite.hpp"
 
+#include "litemig/errors.hpp"
+
+#include "file_kind.hpp"
+
 #include <sqlite3.h>
 
 #include <fmt/format.h>
@@ -71,7 +75,26 @@ std::int64_t copy_in_kernel(const std::string& path, int destination_fd, std::in
   return in;
 }
 
+// PATH as a name SQLite takes literally: a relative path gets "./" in front, so that a file named
+// "file:x.db" (which Debian's SQLite, built with SQLITE_USE_URI, reads as a URI even without
+// SQLITE_OPEN_URI) or ":memory:" is that file.
+std::string literal_file_name(const std::filesystem::path& path) {
+  if (path.is_absolute()) return path.string();
+  return "./" + path.string();
+}
+
 }  // namespace
+
+void refuse_non_regular_file(const std::filesystem::path& path) {
+  // SQLite opens the journals beside the file too, and would wait as long on a FIFO there.
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    const auto name = path.string() + suffix;
+    struct stat status {};
+    if (::stat(literal_file_name(name).c_str(), &status) != 0 || S_ISREG(status.st_mode)) continue;
+    throw failure(exit_code::failure, fmt::format("{}: not a regular file ({}); a database and its journals are files",
+                                                  name, detail::file_kind(status.st_mode)));
+  }
+}
 
 error::error(int code, std::string message, std::string sql, std::string file)
     : std::runtime_error(describe(code, message, sql, file)),
@@ -84,20 +107,31 @@ bool error::is_busy() const noexcept { return primary_code() == SQLITE_BUSY || p
 bool error::is_not_a_database() const noexcept { return primary_code() == SQLITE_NOTADB || primary_code() == SQLITE_CORRUPT; }
 bool error::is_full() const noexcept { return primary_code() == SQLITE_FULL; }
 bool error::is_read_only() const noexcept { return primary_code() == SQLITE_READONLY || primary_code() == SQLITE_CANTOPEN; }
+bool error::needs_recovery() const noexcept { return code_ == SQLITE_READONLY_ROLLBACK; }
 
 database::database(const std::filesystem::path& path, open_mode mode) : path_(path.string()) {
+  refuse_non_regular_file(path);
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
     case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
     case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
     case open_mode::create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
   }
-  const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+  open(literal_file_name(path), flags, mode != open_mode::create);
+}
+
+database database::in_memory() {
+  database db;
+  db.path_ = ":memory:";
+  db.open(db.path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, false);
+  return db;
+}
+
+void database::open(const std::string& name, int flags, bool must_exist) {
+  const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-    if (rc == SQLITE_CANTOPEN && mode != open_mode::create && !std::filesystem::exists(path)) {
-      message = "no such file";
-    }
+    if (rc == SQLITE_CANTOPEN && must_exist && !std::filesystem::exists(name)) message = "no such file";
     sqlite3_close_v2(db_);
     db_ = nullptr;
     throw error(rc, message, {}, path_);
@@ -106,8 +140,6 @@ database::database(const std::filesystem::path& path, open_mode mode) : path_(pa
   // litemig never attaches a database: SQL it runs (a migration, a snapshot) reaches no other file.
   sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
 }
-
-database database::in_memory() { return database(":memory:", open_mode::create); }
 
 database::database(database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), progress_(std::move(other.progress_)) {

@@ -56,8 +56,9 @@ int check_command(const arguments& args) {
       std::cout << fmt::format("{}: the schema equals {} (version {})\n", db, snapshot, version);
     } else {
       std::cout << describe(differences);
-      std::cerr << fmt::format("litemig check: error: {}: the schema differs from {} (version {}) in {} places\n", db,
-                               snapshot, version, differences.size());
+      report("check", "error",
+             fmt::format("{}: the schema differs from {} (version {}) in {} places", db, snapshot, version,
+                         differences.size()));
     }
     return static_cast<int>(differences.empty() ? exit_code::ok : exit_code::schema_mismatch);
   });

@@ -44,7 +44,7 @@ int generate_command(const arguments& args) {
     if (values.count("hints")) options.hints_file = values["hints"].as<std::string>();
     if (values.count("min-sqlite")) options.min_sqlite_version = parse_sqlite_version(values["min-sqlite"].as<std::string>());
     const auto result = generate(options);
-    for (const auto& warning : result.warnings) std::cerr << "litemig generate: warning: " << warning << "\n";
+    for (const auto& warning : result.warnings) report("generate", "warning", warning);
     switch (result.result) {
       case generate_result::outcome::no_changes: std::cout << "no changes\n"; return 0;
       case generate_result::outcome::written: std::cout << result.migration_file.string() << "\n"; return 0;

@@ -72,7 +72,7 @@ int history_command(const arguments& args) {
       std::cout << line << "\n";
     }
     if (migrations.integrity() == sum_state::mismatch) {
-      std::cerr << "litemig history: warning: " << migrations.integrity_problem() << "\n";
+      report("history", "warning", migrations.integrity_problem());
     }
     return 0;
   });

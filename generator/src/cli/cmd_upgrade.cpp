@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -18,6 +19,8 @@
 namespace litemig::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 struct database_outcome {
   std::string db;
@@ -27,7 +30,12 @@ struct database_outcome {
   std::vector<std::string> log;
 };
 
-bool is_pattern(const std::string& text) { return text.find_first_of("*?[") != std::string::npos; }
+// A name that is an existing file (even one named "app[1].db") means that file; only a name
+// that names nothing is read as a glob pattern.
+bool is_pattern(const std::string& text) {
+  std::error_code error;
+  return text.find_first_of("*?[") != std::string::npos && !fs::exists(fs::symlink_status(text, error));
+}
 
 // Each --db as given, or the files a glob pattern names (a pattern naming nothing is an error).
 std::vector<database_outcome> expand_databases(const std::vector<std::string>& arguments) {
@@ -170,7 +178,7 @@ int upgrade_command(const arguments& args) {
         if (!json) std::cout << summary_line(o, migrations) << "\n";
       } else {
         failures.push_back(o.code);
-        std::cerr << "litemig upgrade: error: " << o.error << "\n";
+        report("upgrade", "error", o.error);
       }
     }
     if (json) std::cout << json_report(outcomes);

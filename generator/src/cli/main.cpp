@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   }
   const auto found = command_table().find(all[0]);
   if (found == command_table().end()) {
-    std::cerr << "litemig: error: unknown command '" << all[0] << "' (see litemig --help)\n";
+    std::cerr << "litemig: error: unknown command '" << litemig::escape_control_characters(all[0])
+              << "' (see litemig --help)\n";
     return static_cast<int>(litemig::exit_code::usage);
   }
   return found->second.run(litemig::cli::arguments(all.begin() + 1, all.end()));

@@ -24,17 +24,21 @@ bool parse(command_spec& spec, const arguments& args, po::variables_map& values)
   return true;
 }
 
+void report(const std::string& command, std::string_view kind, std::string_view message) {
+  std::cerr << "litemig " << command << ": " << kind << ": " << escape_control_characters(message) << "\n";
+}
+
 int run_reporting_errors(const std::string& command, const std::function<int()>& body) {
   try {
     return body();
   } catch (const failure& e) {
-    std::cerr << "litemig " << command << ": error: " << e.what() << "\n";
+    report(command, "error", e.what());
     return static_cast<int>(e.code());
   } catch (const sqlite::error& e) {
-    std::cerr << "litemig " << command << ": error: " << e.what() << "\n";
+    report(command, "error", e.what());
     return static_cast<int>(e.is_busy() ? exit_code::busy : exit_code::failure);
   } catch (const std::exception& e) {
-    std::cerr << "litemig " << command << ": error: " << e.what() << "\n";
+    report(command, "error", e.what());
     return static_cast<int>(exit_code::failure);
   }
 }

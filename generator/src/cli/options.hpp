@@ -8,6 +8,7 @@
 #include <functional>
 #include <utility>
 #include <string>
+#include <string_view>
 
 namespace litemig::cli {
 
@@ -27,6 +28,9 @@ struct command_spec {
 // Parses ARGS against SPEC (adding --help). Returns false when --help was printed.
 // Throws failure(exit_code::usage) on a bad command line.
 bool parse(command_spec& spec, const arguments& args, po::variables_map& values);
+
+// Prints "litemig <command>: <kind>: <message>" on stderr as one line (control characters escaped).
+void report(const std::string& command, std::string_view kind, std::string_view message);
 
 // Runs BODY, turning litemig::failure, sqlite::error and std::exception into one line on
 // stderr ("litemig <command>: error: ...") and the documented exit code.

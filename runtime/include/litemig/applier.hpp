@@ -87,8 +87,11 @@ std::vector<history_entry> history(const migration_set& migrations, const std::o
 std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations);
 
 // Records VERSION as applied without running anything. With AUTO, finds the snapshot the
-// schema matches by meaning and returns its version.
-std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> version);
+// schema matches by meaning and returns its version. Like upgrade, refuses a read-only file, a
+// database newer than MIGRATIONS (exit 5) and a history that disagrees with the files (exit 6,
+// unless ALLOW_CHECKSUM_MISMATCH).
+std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> version,
+                   bool allow_checksum_mismatch = false);
 
 // Name of the table that records applied migrations.
 inline constexpr const char* history_table = "litemig_history";

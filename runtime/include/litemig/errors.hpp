@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace litemig {
 
@@ -27,5 +28,9 @@ class failure : public std::runtime_error {
  private:
   exit_code code_;
 };
+
+// TEXT with control characters (bytes below 0x20 and 0x7f) written as escapes (\n, \r, \t,
+// \x01, ...): a message printed through it is one line, whatever the names it quotes hold.
+std::string escape_control_characters(std::string_view text);
 
 }  // namespace litemig

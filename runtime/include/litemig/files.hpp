@@ -7,7 +7,8 @@
 
 namespace litemig {
 
-// Throws failure(exit_code::failure) "PATH: cannot read the file".
+// Throws failure(exit_code::failure) "PATH: cannot read the file", or failure(exit_code::usage)
+// when PATH is not a regular file (a directory, a FIFO: never waits for a writer).
 std::string read_text_file(const std::filesystem::path& path);
 
 // Writes a new file beside PATH, flushes it and renames it over PATH, so a crash never leaves half

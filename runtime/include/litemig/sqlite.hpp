@@ -29,6 +29,8 @@ class error : public std::runtime_error {
   bool is_not_a_database() const noexcept;
   bool is_full() const noexcept;
   bool is_read_only() const noexcept;
+  // A read-only connection met a hot journal (an interrupted write) that only a writer can roll back.
+  bool needs_recovery() const noexcept;
 
  private:
   int code_;
@@ -38,6 +40,12 @@ class error : public std::runtime_error {
 };
 
 enum class open_mode { read_only, read_write, create };
+
+// Throws litemig::failure (exit 1) naming the file when PATH, or its PATH-journal, -wal or -shm,
+// exists but is not a regular file (a directory, a FIFO, a device): SQLite would fail obscurely
+// on some and wait forever reading a FIFO. Every database opens through this check; call it
+// before reading a database file by other means.
+void refuse_non_regular_file(const std::filesystem::path& path);
 
 class statement;
 struct transaction_keeper;
@@ -57,8 +65,8 @@ struct statement_activity {
 
 class database {
  public:
-  // Opens PATH; with open_mode::create a missing file is created.
-  // Throws sqlite::error naming the file when it cannot be opened.
+  // Opens the file PATH (never a URI, never a directory or FIFO); with open_mode::create a
+  // missing file is created. Throws sqlite::error naming the file when it cannot be opened.
   explicit database(const std::filesystem::path& path, open_mode mode = open_mode::read_write);
   // A private scratch database in memory.
   static database in_memory();
@@ -112,6 +120,7 @@ class database {
 
  private:
   database() = default;
+  void open(const std::string& name, int flags, bool must_exist);
   [[noreturn]] void fail(int code, std::string_view sql = {}) const;
   // Prepares and steps each statement of SQL, calling AFTER_EACH with its text once it has run;
   // with a KEEPER, statements that would leave the transaction are refused at prepare time and
