@@ -9,6 +9,9 @@
 // One per line, '#' starts a comment, identifiers may be double-quoted SQL-style.
 #pragma once
 
+#include "litemig/schema.hpp"
+#include "litemig/sqlite.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +47,12 @@ struct hints {
 // Throws failure(exit_code::usage) "ORIGIN:LINE: cause" on a malformed line.
 hints parse_hints(std::string_view text, const std::string& origin);
 hints read_hints_file(const std::string& path);
+
+// Every fill of GIVEN must be exactly one SQL expression over one row of its table in FROM (held
+// by DB): SQLite prepares `SELECT (EXPRESSION) FROM "table"` and nothing may follow it, and an
+// aggregate (which would fold the table's rows into one) is refused. Throws
+// failure(exit_code::usage) "ORIGIN:LINE: cause". A fill whose table FROM lacks is left alone:
+// nothing uses it.
+void check_fills(const hints& given, sqlite::database& db, const schema& from);
 
 }  // namespace litemig
