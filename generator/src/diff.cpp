@@ -1,5 +1,7 @@
 #include "litemig/diff.hpp"
 
+#include "litemig/sql_tokens.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -240,17 +242,40 @@ class differ {
     });
   }
 
+  // Whether COLUMN of T is in a unique index of the target schema.
+  bool in_unique_index(const table& t, const column& c) const {
+    return std::any_of(to_.indexes.begin(), to_.indexes.end(), [&](const index& i) {
+      if (!i.unique || !same_name(i.table, t.name)) return false;
+      const auto tokens = tokenize(i.sql);
+      const auto open = std::find_if(tokens.begin(), tokens.end(), [](const token& x) { return x.is_punct("("); });
+      return std::any_of(open, tokens.end(), [&](const token& x) { return x.is_identifier() && same_name(x.value, c.name); });
+    });
+  }
+
   void decide_fill(const table& f, const table& t, std::size_t i, change::table_altered& altered) {
     const auto& c = t.columns[i];
     if (c.is_generated()) return;
     const auto* source = altered.sources[i];
-    if (const auto* h = fill_hint(f, t, c)) {
-      h->used = true;
-      altered.fills[i] = h->expression;
-      return;
+    const bool gains_not_null = c.not_null && (source == nullptr || !source->not_null || source->is_generated());
+    // A fill gives a new column its values or a column that becomes NOT NULL values for its NULLs;
+    // anywhere else it would change nothing, and it stays unused.
+    if (source == nullptr || gains_not_null) {
+      if (const auto* h = fill_hint(f, t, c)) {
+        h->used = true;
+        altered.fills[i] = h->expression;
+        return;
+      }
     }
-    const bool gains_nulls_problem = c.not_null && !c.default_key && (source == nullptr || !source->not_null || source->is_generated());
-    if (!gains_nulls_problem) return;
+    if (policy_ == decision_policy::automatic && source == nullptr) {
+      // A restored rowid alias takes fresh rowids (NULL); a restored key column one value per row.
+      if (t.is_rowid_alias(c.name)) return;
+      const bool constant = c.not_null || c.default_key;  // NULLs are distinct, a default is not
+      if (constant && (t.column_in_unique_key(c.name) || in_unique_index(t, c))) {
+        altered.fills[i] = distinct_value(f, c);
+        return;
+      }
+    }
+    if (!gains_not_null || c.default_key) return;
     if (policy_ == decision_policy::automatic) {
       altered.fills[i] = source && source->default_sql ? *source->default_sql : neutral_value(c);
       return;
@@ -285,6 +310,15 @@ std::string neutral_value(const column& col) {
   }
   if (type.find("BLOB") != std::string::npos || type.empty()) return type.empty() ? "''" : "x''";
   return "0";
+}
+
+std::string distinct_value(const table& from, const column& col) {
+  const auto rowid = from.rowid_name();
+  const auto number = rowid.empty() ? std::string("row_number() OVER ()") : rowid;
+  const auto neutral = neutral_value(col);
+  if (neutral == "''") return fmt::format("CAST({} AS TEXT)", number);
+  if (neutral == "x''") return fmt::format("CAST({} AS BLOB)", number);
+  return number;
 }
 
 schema_diff diff(const schema& from, const schema& to, const hints& given, decision_policy policy) {

@@ -244,7 +244,7 @@ class planner {
         r.copies.emplace_back(&c, q(source->name));
       }
     }
-    r.copy_rowid = !a.from->without_rowid && !a.to->without_rowid && !a.to->has_integer_primary_key();
+    r.copy_rowid = !a.from->rowid_name().empty() && !a.to->rowid_name().empty() && !a.to->has_integer_primary_key();
     table before = *a.from;
     before.name = a.to->name;
     std::vector<std::string> reasons;

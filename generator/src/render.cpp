@@ -31,8 +31,9 @@ std::string render_rebuild(const step::rebuild_table& r) {
   std::string columns;
   std::string values;
   if (r.copy_rowid) {
-    columns = "rowid";
-    values = "rowid";
+    // Through names no column shadows: "rowid" may be an ordinary column.
+    columns = r.to->rowid_name();
+    values = r.from->rowid_name();
   }
   for (const auto& [target, expression] : r.copies) {
     if (!columns.empty()) {

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <map>
 #include <set>
@@ -23,17 +22,13 @@ bool is_bookkeeping(std::string_view name) {
 }
 
 // Shadow tables belong to their virtual table's module (FTS5, FTS3/4, R*Tree), not to the schema.
-bool is_shadow_table(std::string_view name, const std::vector<std::string>& virtual_names) {
-  static constexpr std::array<std::string_view, 11> suffixes{"data", "idx", "content", "docsize", "config", "segments",
-                                                             "segdir", "stat", "node", "rowid", "parent"};
-  const auto lower = lower_ascii(name);
-  for (const auto& v : virtual_names) {
-    const auto prefix = lower_ascii(v) + "_";
-    if (!lower.starts_with(prefix)) continue;
-    const auto suffix = std::string_view(lower).substr(prefix.size());
-    if (std::find(suffixes.begin(), suffixes.end(), suffix) != suffixes.end()) return true;
-  }
-  return false;
+// Only SQLite knows which they are: a table named like one ("doc_stat" next to "doc") may be
+// an ordinary table.
+std::set<std::string> shadow_tables(sqlite::database& db) {
+  std::set<std::string> names;
+  auto stmt = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
+  while (stmt.step()) names.insert(stmt.column_text(0));
+  return names;
 }
 
 std::string virtual_module(std::string_view sql) {
@@ -66,6 +61,7 @@ schema inspect(sqlite::database& db) {
     if (prefix.size() > 1 && prefix[1].is_word("virtual")) virtual_names.push_back(r.name);
   }
 
+  const auto shadows = shadow_tables(db);
   schema result;
   for (const auto& r : rows) {
     if (is_bookkeeping(r.name) || is_bookkeeping(r.table_name)) continue;
@@ -73,7 +69,7 @@ schema inspect(sqlite::database& db) {
       if (r.type == "table") {
         if (std::find(virtual_names.begin(), virtual_names.end(), r.name) != virtual_names.end()) {
           result.virtual_tables.push_back({r.name, virtual_module(r.sql), statement_key(r.sql), r.sql});
-        } else if (!is_shadow_table(r.name, virtual_names)) {
+        } else if (!shadows.contains(r.name)) {
           auto t = normalize_table(r.sql);
           t.name = r.name;
           result.tables.push_back(std::move(t));
