@@ -64,6 +64,44 @@ void diff_objects(const std::vector<T>& from, const std::vector<T>& to, std::vec
   }
 }
 
+// The rename hints among CANDIDATES that apply: the old name (OLD_NAME of the hint) exists
+// before, the new name after, and the new name is free before or itself renamed away (a chain,
+// or a swap the plan carries out through a temporary name). The first hint per name counts.
+template <typename OldName, typename Before, typename After>
+std::vector<const hint*> applicable_renames(const std::vector<const hint*>& candidates, OldName old_name, Before before,
+                                            After after) {
+  std::vector<const hint*> renames;
+  for (const auto* h : candidates) {
+    const bool duplicate = std::any_of(renames.begin(), renames.end(), [&](const hint* r) {
+      return same_name(old_name(*r), old_name(*h)) || same_name(r->new_name, h->new_name);
+    });
+    if (!duplicate && before(old_name(*h)) && after(h->new_name) && !same_name(old_name(*h), h->new_name)) renames.push_back(h);
+  }
+  const auto renamed_away = [&](std::string_view name) {
+    return std::any_of(renames.begin(), renames.end(), [&](const hint* r) { return same_name(old_name(*r), name); });
+  };
+  for (auto it = renames.begin(); it != renames.end();) {
+    if (before((*it)->new_name) && !renamed_away((*it)->new_name)) {
+      renames.erase(it);
+      it = renames.begin();  // a rename that waited for this one may no longer apply
+    } else {
+      ++it;
+    }
+  }
+  return renames;
+}
+
+bool renamed_away(const std::vector<const hint*>& renames, std::string_view old_name) {
+  return std::any_of(renames.begin(), renames.end(), [&](const hint* h) {
+    return same_name(h->what == hint::kind::rename_table ? h->table : h->column, old_name);
+  });
+}
+
+const hint* rename_to(const std::vector<const hint*>& renames, std::string_view new_name) {
+  const auto found = std::find_if(renames.begin(), renames.end(), [&](const hint* h) { return same_name(h->new_name, new_name); });
+  return found == renames.end() ? nullptr : *found;
+}
+
 class differ {
  public:
   differ(const schema& from, const schema& to, const hints& given, decision_policy policy)
@@ -86,32 +124,31 @@ class differ {
 
  private:
   void match_tables() {
+    std::vector<const hint*> candidates;
+    for (const auto& h : hints_.entries) {
+      if (h.what == hint::kind::rename_table) candidates.push_back(&h);
+    }
+    const auto renames = applicable_renames(
+        candidates, [](const hint& h) -> const std::string& { return h.table; },
+        [&](std::string_view name) { return from_.find_table(name) != nullptr; },
+        [&](std::string_view name) { return to_.find_table(name) != nullptr; });
     std::vector<const table*> gone;
     std::vector<const table*> arrived;
     std::vector<std::pair<const table*, const table*>> pairs;
     for (const auto& t : to_.tables) {
-      if (const auto* f = from_.find_table(t.name)) {
+      if (const auto* h = rename_to(renames, t.name)) {
+        h->used = true;
+        const auto* f = from_.find_table(h->table);
+        result_.changes.emplace_back(change::table_renamed{f, &t});
+        pairs.emplace_back(f, &t);
+      } else if (const auto* f = from_.find_table(t.name); f && !renamed_away(renames, t.name)) {
         pairs.emplace_back(f, &t);
       } else {
         arrived.push_back(&t);
       }
     }
     for (const auto& f : from_.tables) {
-      if (!to_.find_table(f.name)) gone.push_back(&f);
-    }
-    for (auto it = gone.begin(); it != gone.end();) {
-      const auto* h = hints_.find_table_rename_from((*it)->name);
-      const auto target = h ? std::find_if(arrived.begin(), arrived.end(), [&](const table* t) { return same_name(t->name, h->new_name); })
-                            : arrived.end();
-      if (target == arrived.end()) {
-        ++it;
-        continue;
-      }
-      h->used = true;
-      result_.changes.emplace_back(change::table_renamed{*it, *target});
-      pairs.emplace_back(*it, *target);
-      arrived.erase(target);
-      it = gone.erase(it);
+      if (!renamed_away(renames, f.name) && !to_.find_table(f.name)) gone.push_back(&f);
     }
     std::set<std::string> suggested_targets;
     for (const auto* f : gone) {
@@ -176,19 +213,26 @@ class differ {
   void alter_table(const table& f, const table& t) {
     change::table_altered altered{&f, &t, std::vector<const column*>(t.columns.size(), nullptr),
                                   std::vector<std::optional<std::string>>(t.columns.size()), {}};
-    bool renamed_columns = false;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) altered.sources[i] = f.find_column(t.columns[i].name);
+    std::vector<const hint*> candidates;
     for (const auto& old_column : f.columns) {
-      if (t.find_column(old_column.name)) continue;
-      if (const auto* h = column_rename(f, t, old_column)) {
-        const auto target = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return same_name(c.name, h->new_name); });
-        if (target != t.columns.end() && !f.find_column(target->name)) {
-          h->used = true;
-          altered.sources[static_cast<std::size_t>(target - t.columns.begin())] = &old_column;
-          renamed_columns = true;
-          continue;
-        }
+      if (const auto* h = column_rename(f, t, old_column)) candidates.push_back(h);
+    }
+    const auto renames = applicable_renames(
+        candidates, [](const hint& h) -> const std::string& { return h.column; },
+        [&](std::string_view name) { return f.find_column(name) != nullptr; },
+        [&](std::string_view name) { return t.find_column(name) != nullptr; });
+    const bool renamed_columns = !renames.empty();
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      const auto& name = t.columns[i].name;
+      if (const auto* h = rename_to(renames, name)) {
+        h->used = true;
+        altered.sources[i] = f.find_column(h->column);
+      } else if (!renamed_away(renames, name)) {
+        altered.sources[i] = f.find_column(name);
       }
+    }
+    for (const auto& old_column : f.columns) {
+      if (std::find(altered.sources.begin(), altered.sources.end(), &old_column) != altered.sources.end()) continue;
       if (policy_ == decision_policy::automatic || hints_.allows_drop_column(t.name, old_column.name) ||
           hints_.allows_drop_column(f.name, old_column.name)) {
         altered.dropped.push_back(&old_column);

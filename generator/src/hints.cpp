@@ -13,6 +13,8 @@ namespace litemig {
 
 namespace {
 
+constexpr std::string_view printed_prefix = "hint:";
+
 // Reads hint lines: words and SQL-quoted identifiers separated by spaces and dots.
 class line_reader {
  public:
@@ -250,7 +252,9 @@ hints parse_hints(std::string_view text, const std::string& origin) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     ++number;
-    const auto line = trim(strip_comment(text.substr(start, end - start)));
+    auto line = trim(strip_comment(text.substr(start, end - start)));
+    // A line pasted as generate printed it.
+    if (lower_ascii(line.substr(0, printed_prefix.size())) == printed_prefix) line = trim(line.substr(printed_prefix.size()));
     if (!line.empty()) result.entries.push_back(parse_line(line, origin, number));
     start = end + 1;
   }

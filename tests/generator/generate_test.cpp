@@ -421,3 +421,36 @@ TEST(Generate, ALeftoverFillChangesNothingAndIsReportedUnused) {
   EXPECT_NE(third.warnings.front().find(":1: hint names nothing in this change: fill note.source with 'import'"), std::string::npos)
       << third.warnings.front();
 }
+
+TEST(Generate, SwappedTableAndColumnNamesMigrateThroughATemporaryName) {
+  const std::string before =
+      "CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER, y TEXT); CREATE TABLE b(id INTEGER PRIMARY KEY, z TEXT);"
+      "CREATE INDEX ax ON a(x); CREATE VIEW v AS SELECT x, y FROM a;";
+  const std::string after =
+      "CREATE TABLE b(id INTEGER PRIMARY KEY, y INTEGER, x TEXT); CREATE TABLE a(id INTEGER PRIMARY KEY, z TEXT);"
+      "CREATE INDEX ax ON b(y); CREATE VIEW v AS SELECT y AS x, x AS y FROM b;";
+  const std::string hints = "rename table a to b\nrename table b to a\nrename column b.x to y\nrename column b.y to x\n";
+  expect_migrates(before, after, hints);
+
+  migration_harness h("swap");
+  h.set_reference(before);
+  h.generate();
+  const auto db_path = h.dir() / "swap.sqlite3";
+  migrate_to(h, db_path, 1);
+  sqlite::database(db_path).execute("INSERT INTO a(x, y) VALUES (1, 'one'), (2, 'two'); INSERT INTO b(z) VALUES ('zed')");
+  h.set_reference(after);
+  const auto result = h.generate(hints);
+  ASSERT_EQ(result.result, generate_result::outcome::written);
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  EXPECT_NE(h.read_migration(2).find("RENAME TO \"litemig_swap_"), std::string::npos) << h.read_migration(2);
+  migrate_to(h, db_path, 2);
+  {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_text("SELECT group_concat(y || '=' || x, ',') FROM (SELECT * FROM b ORDER BY id)"), "1=one,2=two");
+    EXPECT_EQ(db.query_text("SELECT z FROM a"), "zed");
+  }
+  migrate_to(h, db_path, 1);
+  sqlite::database db(db_path);
+  EXPECT_EQ(db.query_text("SELECT group_concat(x || '=' || y, ',') FROM (SELECT * FROM a ORDER BY id)"), "1=one,2=two");
+  EXPECT_EQ(db.query_text("SELECT z FROM b"), "zed");
+}
