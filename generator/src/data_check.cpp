@@ -161,12 +161,12 @@ data_comparison compare_kept_data(const database_data& before, const database_da
     if (const auto found = after.find(key); found != after.end()) {
       new_table = &found->second;
     } else if (only) {
-      result.problems.push_back(fmt::format("table \"{}\" with {} rows is gone", old_table.name, old_table.rows.size()));
+      result.problems.push_back(fmt::format("table {} with {} rows is gone", printable_name(old_table.name), old_table.rows.size()));
       continue;
     } else if ((new_table = renamed_table(old_table, before, after))) {
-      result.notes.push_back(fmt::format("table \"{}\" renamed to \"{}\"", old_table.name, new_table->name));
+      result.notes.push_back(fmt::format("table {} renamed to {}", printable_name(old_table.name), printable_name(new_table->name)));
     } else {
-      result.notes.push_back(fmt::format("table \"{}\" dropped ({} rows)", old_table.name, old_table.rows.size()));
+      result.notes.push_back(fmt::format("table {} dropped ({} rows)", printable_name(old_table.name), old_table.rows.size()));
       continue;
     }
 
@@ -188,13 +188,13 @@ data_comparison compare_kept_data(const database_data& before, const database_da
       if (const auto same = column_index(*new_table, name)) {
         keep(i, *same);
       } else if (only) {
-        result.problems.push_back(fmt::format("table \"{}\": column \"{}\" is gone", old_table.name, name));
+        result.problems.push_back(fmt::format("table {}: column {} is gone", printable_name(old_table.name), printable_name(name)));
       } else if (const auto renamed = renamed_column(old_table, i, *new_table, used)) {
-        result.notes.push_back(fmt::format("column \"{}\".\"{}\" renamed to \"{}\"", old_table.name, name,
-                                           new_table->columns[*renamed]));
+        result.notes.push_back(fmt::format("column {}.{} renamed to {}", printable_name(old_table.name), printable_name(name),
+                                           printable_name(new_table->columns[*renamed])));
         keep(i, *renamed);
       } else {
-        result.notes.push_back(fmt::format("column \"{}\".\"{}\" dropped", old_table.name, name));
+        result.notes.push_back(fmt::format("column {}.{} dropped", printable_name(old_table.name), printable_name(name)));
       }
     }
     result.kept[key] = kept_names;

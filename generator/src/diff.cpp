@@ -169,11 +169,12 @@ class differ {
       if (similar) {
         suggested_targets.insert(lower_ascii(similar->name));
         d.choices.push_back(make_hint(hint::kind::rename_table, f->name, {}, similar->name));
-        d.meaning = fmt::format("table \"{}\" disappeared while the similar table \"{}\" appeared: rename it to keep "
+        d.meaning = fmt::format("table {} disappeared while the similar table {} appeared: rename it to keep "
                                 "its rows, or drop it to delete them",
-                                f->name, similar->name);
+                                printable_name(f->name), printable_name(similar->name));
       } else {
-        d.meaning = fmt::format("table \"{}\" is not in the reference database: dropping it deletes its rows", f->name);
+        d.meaning = fmt::format("table {} is not in the reference database: dropping it deletes its rows",
+                                printable_name(f->name));
       }
       d.choices.push_back(make_hint(hint::kind::drop_table, f->name));
       result_.decisions.push_back(std::move(d));
@@ -194,8 +195,8 @@ class differ {
       if (!dropped || hints_.allows_drop_table(dropped->from->name)) continue;
       decision d;
       d.choices.push_back(make_hint(hint::kind::drop_table, dropped->from->name));
-      d.meaning = fmt::format("virtual table \"{}\" is dropped or redefined: recreating it deletes the rows it holds",
-                              dropped->from->name);
+      d.meaning = fmt::format("virtual table {} is dropped or redefined: recreating it deletes the rows it holds",
+                              printable_name(dropped->from->name));
       result_.decisions.push_back(std::move(d));
     }
   }
@@ -254,13 +255,13 @@ class differ {
       if (candidate) suggested_columns_.insert(lower_ascii(t.name) + "." + lower_ascii(candidate->name));
       if (candidate) {
         d.choices.push_back(make_hint(hint::kind::rename_column, t.name, old_column.name, candidate->name));
-        d.meaning = fmt::format("column \"{}\" of table \"{}\" disappeared while \"{}\" of the same type appeared: "
+        d.meaning = fmt::format("column {} of table {} disappeared while {} of the same type appeared: "
                                 "rename it to keep its values, or drop it to delete them",
-                                old_column.name, t.name, candidate->name);
+                                printable_name(old_column.name), printable_name(t.name), printable_name(candidate->name));
       } else {
-        d.meaning = fmt::format("column \"{}\" of table \"{}\" is not in the reference database: dropping it deletes "
+        d.meaning = fmt::format("column {} of table {} is not in the reference database: dropping it deletes "
                                 "its values",
-                                old_column.name, t.name);
+                                printable_name(old_column.name), printable_name(t.name));
       }
       d.choices.push_back(make_hint(hint::kind::drop_column, t.name, old_column.name));
       result_.decisions.push_back(std::move(d));
@@ -326,12 +327,12 @@ class differ {
     }
     decision d;
     d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, neutral_value(c)));
-    d.meaning = source ? fmt::format("column \"{}\" of table \"{}\" becomes NOT NULL without a default: existing NULLs "
+    d.meaning = source ? fmt::format("column {} of table {} becomes NOT NULL without a default: existing NULLs "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
-                                     c.name, t.name)
-                       : fmt::format("new column \"{}\" of table \"{}\" is NOT NULL without a default: existing rows "
+                                     printable_name(c.name), printable_name(t.name))
+                       : fmt::format("new column {} of table {} is NOT NULL without a default: existing rows "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
-                                     c.name, t.name);
+                                     printable_name(c.name), printable_name(t.name));
     result_.decisions.push_back(std::move(d));
   }
 
