@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using namespace litemig;
 
 namespace {
@@ -18,8 +21,9 @@ const std::string after = "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT NOT NUL
 const std::string add_b = "ALTER TABLE t ADD COLUMN b TEXT;\n";
 const std::string drop_b = "ALTER TABLE t DROP COLUMN b;\n";
 
-// The self-check's message for a migration from BEFORE to AFTER with these parts ("" when it passes).
-std::string check(const std::string& up, const std::string& down) {
+// The self-check's message for a migration from BEFORE to AFTER with these parts ("" when it
+// passes); its warnings go to WARNINGS.
+std::string check(const std::string& up, const std::string& down, std::vector<std::string>* warnings = nullptr) {
   auto scratch = sqlite::database::in_memory();
   scratch.execute(before);
   const auto previous = inspect(scratch);
@@ -27,7 +31,8 @@ std::string check(const std::string& up, const std::string& down) {
   const auto changes = diff(previous, reference, hints{}, decision_policy::automatic);
   const auto m = parse_migration("0002_b.sql", "-- litemig:up\n" + up + "-- litemig:down\n" + down);
   try {
-    self_check(scratch, previous, reference, changes, m);
+    const auto given = self_check(scratch, previous, reference, changes, m);
+    if (warnings) *warnings = given;
   } catch (const failure& e) {
     EXPECT_EQ(e.code(), exit_code::failure);
     return e.what();
@@ -70,4 +75,14 @@ TEST(SelfCheck, CatchesAnUpPartThatLosesRowsOnlyAfterADowngrade) {
   const auto up = add_b + "DELETE FROM t WHERE (SELECT user_version FROM pragma_user_version) = 7;\n";
   const auto message = check(up, drop_b + "PRAGMA user_version = 7;\n");
   EXPECT_NE(message.find("loses data on sample rows (up after down)"), std::string::npos) << message;
+}
+
+TEST(SelfCheck, APartThatSampleRowsBreakOnAConstraintIsAWarning) {
+  // Any row makes the up part fail on the primary key, whichever schema the rows were made for.
+  std::vector<std::string> warnings;
+  EXPECT_EQ(check(add_b + "INSERT INTO t(id, a, n) SELECT id, a, n FROM t LIMIT 1;\n", drop_b, &warnings), "");
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings.front().find("0002_b.sql: the up part fails on sample rows: UNIQUE constraint failed"),
+            std::string::npos)
+      << warnings.front();
 }
