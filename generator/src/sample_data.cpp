@@ -74,7 +74,11 @@ std::vector<std::vector<std::string>> parent_keys(sqlite::database& db, const sc
   if (!fk.parent_columns.empty()) {
     for (const auto& name : fk.parent_columns) expressions.push_back("quote(" + sqlite::quote_identifier(name) + ")");
   } else if (parent->primary) {
-    for (const auto& part : parent->primary->parts) expressions.push_back("quote(" + part.expression + ")");
+    for (const auto& part : parent->primary->parts) {
+      // A column-level key holds the bare name, which may need quotes to read as SQL.
+      const auto* c = parent->find_column(part.expression);
+      expressions.push_back("quote(" + (c ? sqlite::quote_identifier(c->name) : part.expression) + ")");
+    }
   } else {
     return {};
   }
