@@ -161,13 +161,13 @@ generate_result generate(const generate_options& options) {
   if (compare(reference, previous).empty()) return result;
 
   const hints given = options.hints_file ? read_hints_file(options.hints_file->string()) : hints{};
-  check_fills(given, scratch, previous);
   const auto up_diff = diff(previous, reference, given, decision_policy::ask);
   if (!up_diff.decisions.empty()) {
     result.result = generate_result::outcome::decisions_needed;
     result.decisions = up_diff.decisions;
     return result;
   }
+  check_fills(given, scratch, previous);
   for (const auto* unused : given.unused()) {
     result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
   }

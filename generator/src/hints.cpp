@@ -276,7 +276,7 @@ const table* filled_table(const hints& given, const hint& fill, const schema& fr
 
 void check_fills(const hints& given, sqlite::database& db, const schema& from) {
   for (const auto& h : given.entries) {
-    if (h.what != hint::kind::fill) continue;
+    if (h.what != hint::kind::fill || !h.used) continue;
     const auto* t = filled_table(given, h, from);
     if (!t) continue;
     const auto refuse = [&](std::string_view cause) {

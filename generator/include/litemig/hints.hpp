@@ -48,11 +48,11 @@ struct hints {
 hints parse_hints(std::string_view text, const std::string& origin);
 hints read_hints_file(const std::string& path);
 
-// Every fill of GIVEN must be exactly one SQL expression over one row of its table in FROM (held
-// by DB): SQLite prepares `SELECT (EXPRESSION) FROM "table"` and nothing may follow it, and an
-// aggregate (which would fold the table's rows into one) is refused. Throws
-// failure(exit_code::usage) "ORIGIN:LINE: cause". A fill whose table FROM lacks is left alone:
-// nothing uses it.
+// Every fill of GIVEN that a diff used must be exactly one SQL expression over one row of its
+// table in FROM (held by DB): SQLite prepares `SELECT 0 + (EXPRESSION) FROM "table" WHERE 0`,
+// nothing may follow the expression, and an aggregate (which would fold the table's rows into
+// one) is refused. Throws failure(exit_code::usage) "ORIGIN:LINE: cause". An unused fill is never
+// written into a migration.
 void check_fills(const hints& given, sqlite::database& db, const schema& from);
 
 }  // namespace litemig
