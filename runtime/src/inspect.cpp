@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <set>
@@ -21,13 +22,30 @@ bool is_bookkeeping(std::string_view name) {
   return lower.starts_with("sqlite_") || lower.starts_with("litemig_") || lower == "alembic_version";
 }
 
+constexpr int table_list_since = 3037000;
+
 // Shadow tables belong to their virtual table's module (FTS5, FTS3/4, R*Tree), not to the schema.
-// Only SQLite knows which they are: a table named like one ("doc_stat" next to "doc") may be
-// an ordinary table.
-std::set<std::string> shadow_tables(sqlite::database& db) {
+// Only SQLite knows which they are (PRAGMA table_list, 3.37): a table named like one ("doc_stat"
+// next to "doc") may be an ordinary table. An older SQLite leaves only the names: the module's
+// suffixes after a virtual table's name.
+std::set<std::string> shadow_tables(sqlite::database& db, const std::vector<std::string>& table_names,
+                                    const std::vector<std::string>& virtual_names) {
   std::set<std::string> names;
-  auto stmt = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
-  while (stmt.step()) names.insert(stmt.column_text(0));
+  if (sqlite::library_version_number() >= table_list_since) {
+    auto stmt = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
+    while (stmt.step()) names.insert(stmt.column_text(0));
+    return names;
+  }
+  static constexpr std::array<std::string_view, 11> suffixes{"data", "idx", "content", "docsize", "config", "segments",
+                                                             "segdir", "stat", "node", "rowid", "parent"};
+  for (const auto& name : table_names) {
+    const auto lower = lower_ascii(name);
+    for (const auto& v : virtual_names) {
+      const auto prefix = lower_ascii(v) + "_";
+      const auto suffix = std::string_view(lower).substr(std::min(prefix.size(), lower.size()));
+      if (lower.starts_with(prefix) && std::find(suffixes.begin(), suffixes.end(), suffix) != suffixes.end()) names.insert(name);
+    }
+  }
   return names;
 }
 
@@ -61,7 +79,11 @@ schema inspect(sqlite::database& db) {
     if (prefix.size() > 1 && prefix[1].is_word("virtual")) virtual_names.push_back(r.name);
   }
 
-  const auto shadows = shadow_tables(db);
+  std::vector<std::string> table_names;
+  for (const auto& r : rows) {
+    if (r.type == "table") table_names.push_back(r.name);
+  }
+  const auto shadows = shadow_tables(db, table_names, virtual_names);
   schema result;
   for (const auto& r : rows) {
     if (is_bookkeeping(r.name) || is_bookkeeping(r.table_name)) continue;
