@@ -453,12 +453,7 @@ std::string rename_in_create(std::string_view create_sql, std::string_view new_n
   if (at >= tokens.size()) throw std::runtime_error("cannot find the object name in: " + std::string(create_sql));
   const auto& name = tokens[at];
   std::string result(create_sql.substr(0, name.offset));
-  std::string quoted = "\"";
-  for (char c : new_name) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  result += quoted + "\"";
+  result += sqlite::quote_identifier(new_name);
   result += create_sql.substr(name.offset + name.text.size());
   return result;
 }
