@@ -9,11 +9,11 @@
 #include "litemig/migration.hpp"
 #include "litemig/plan.hpp"
 #include "litemig/render.hpp"
+#include "litemig/self_check.hpp"
 #include "litemig/sql_tokens.hpp"
 #include "litemig/sqlite.hpp"
 
 #include "previous_schema.hpp"
-#include "litemig/self_check.hpp"
 
 #include <fmt/format.h>
 
