@@ -194,13 +194,6 @@ std::string hint::text() const {
   return {};
 }
 
-const hint* hints::find_table_rename_from(std::string_view old_table) const {
-  for (const auto& h : entries) {
-    if (h.what == hint::kind::rename_table && same_name(h.table, old_table)) return &h;
-  }
-  return nullptr;
-}
-
 const hint* hints::find_column_rename(std::string_view table, std::string_view old_column) const {
   for (const auto& h : entries) {
     if (h.what == hint::kind::rename_column && same_name(h.table, table) && same_name(h.column, old_column)) return &h;

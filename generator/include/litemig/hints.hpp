@@ -36,7 +36,6 @@ struct hints {
   std::vector<hint> entries;
   std::string origin;  // file name for messages
 
-  const hint* find_table_rename_from(std::string_view old_table) const;
   const hint* find_column_rename(std::string_view table, std::string_view old_column) const;
   bool allows_drop_table(std::string_view table) const;
   bool allows_drop_column(std::string_view table, std::string_view column) const;
