@@ -311,22 +311,26 @@ class differ {
         return;
       }
     }
+    const bool unique = t.column_in_unique_key(c.name) || in_unique_index(t, c);
     if (policy_ == decision_policy::automatic && source == nullptr) {
       // A restored rowid alias takes fresh rowids (NULL); a restored key column one value per row.
       if (t.is_rowid_alias(c.name)) return;
       const bool constant = c.not_null || c.default_key;  // NULLs are distinct, a default is not
-      if (constant && (t.column_in_unique_key(c.name) || in_unique_index(t, c))) {
+      if (constant && unique) {
         altered.fills[i] = distinct_value(f, c);
         return;
       }
     }
     if (!gains_not_null || c.default_key) return;
     if (policy_ == decision_policy::automatic) {
-      altered.fills[i] = source && source->default_sql ? *source->default_sql : neutral_value(c);
+      altered.fills[i] = unique                                 ? distinct_value(f, c)
+                         : source && source->default_sql ? *source->default_sql
+                                                          : neutral_value(c);
       return;
     }
     decision d;
-    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, neutral_value(c)));
+    // One constant for every row would break a key: the suggestion gives each row its own value.
+    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, unique ? distinct_value(f, c) : neutral_value(c)));
     d.meaning = source ? fmt::format("column {} of table {} becomes NOT NULL without a default: existing NULLs "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
                                      printable_name(c.name), printable_name(t.name))

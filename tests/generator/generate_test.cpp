@@ -454,3 +454,20 @@ TEST(Generate, SwappedTableAndColumnNamesMigrateThroughATemporaryName) {
   EXPECT_EQ(db.query_text("SELECT group_concat(x || '=' || y, ',') FROM (SELECT * FROM a ORDER BY id)"), "1=one,2=two");
   EXPECT_EQ(db.query_text("SELECT z FROM b"), "zed");
 }
+
+TEST(Generate, TheFillSuggestedForANewKeyColumnGivesEachRowItsOwnValue) {
+  migration_harness h("key_fill");
+  h.set_reference("CREATE TABLE t(a TEXT); CREATE TABLE w(a TEXT PRIMARY KEY) WITHOUT ROWID;");
+  h.generate();
+  h.set_reference("CREATE TABLE t(a TEXT, k INTEGER NOT NULL UNIQUE, s TEXT NOT NULL); CREATE TABLE w(a TEXT, "
+                  "code TEXT NOT NULL, PRIMARY KEY (a, code)) WITHOUT ROWID;");
+  const auto result = h.generate();
+  ASSERT_EQ(result.result, generate_result::outcome::decisions_needed);
+  std::vector<std::string> suggested;
+  for (const auto& d : result.decisions) suggested.push_back(d.choices.front().text());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill t.k with rowid"), suggested.end());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill t.s with ''"), suggested.end());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill w.code with CAST(row_number() OVER () AS TEXT)"),
+            suggested.end())
+      << fmt::format("{}", fmt::join(suggested, "\n"));
+}
