@@ -3,6 +3,7 @@
 #include "litemig/render.hpp"
 
 #include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
 #include "litemig/normalize.hpp"
 #include "litemig/sql_tokens.hpp"
 #include "litemig/sqlite.hpp"
@@ -21,10 +22,7 @@ std::string q(std::string_view name) { return sqlite::quote_identifier(name); }
 // A comment line: whatever names and reasons it holds, it cannot end early and start SQL.
 std::string comment(std::string_view text) { return "-- " + printable(text) + "\n"; }
 
-std::string statement(std::string sql) {
-  while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ' || sql.back() == '\n')) sql.pop_back();
-  return sql + ";\n";
-}
+std::string statement(const std::string& sql) { return snapshot_statement(sql); }
 
 std::string temporary_name(const table& t) { return "litemig_new_" + t.name; }
 

@@ -179,7 +179,8 @@ std::vector<const view*> views_in_dependency_order(const schema& s) {
 std::string snapshot_statement(const std::string& sql) {
   std::string text = sql;
   while (!text.empty() && (text.back() == ';' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
-  return text + ";\n";
+  // SQLite keeps a view's or an index's trailing "--" comment: a ';' after it would be commented out.
+  return sqlite::is_complete_statement(text + ";") ? text + ";\n" : text + "\n;\n";
 }
 
 std::string snapshot_sql(const schema& s) {

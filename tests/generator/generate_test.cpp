@@ -471,3 +471,13 @@ TEST(Generate, TheFillSuggestedForANewKeyColumnGivesEachRowItsOwnValue) {
             suggested.end())
       << fmt::format("{}", fmt::join(suggested, "\n"));
 }
+
+TEST(Generate, StatementsThatSqliteStoresWithATrailingLineCommentAreEnded) {
+  // SQLite keeps "-- ..." after a view or a partial index: a ';' on the same line would be a comment.
+  const std::string before =
+      "CREATE TABLE book(id INTEGER PRIMARY KEY, title TEXT);\n"
+      "CREATE VIEW v AS SELECT title FROM book -- all titles\n;\n"
+      "CREATE INDEX bi ON book(title) WHERE title IS NOT NULL -- partial\n;\n";
+  expect_migrates(before, before + "CREATE TABLE author(name TEXT) /* new */;\nCREATE VIEW w AS SELECT 1 -- one\n;\n"
+                                   "ALTER TABLE book ADD COLUMN year INTEGER NOT NULL DEFAULT 0;");
+}
