@@ -148,6 +148,7 @@ class planner {
       if (created || triggers_to_recreate.contains(lower_ascii(t.name))) plan_.steps.emplace_back(step::create_trigger{&t});
     }
     collect_foreign_key_checks(rebuilt);
+    record_decisions(rebuilt);
     return std::move(plan_);
   }
 
@@ -315,6 +316,25 @@ class planner {
       }
     }
     plan_.foreign_key_check_tables.assign(names.begin(), names.end());
+  }
+
+  void record_decisions(const std::set<std::string>& rebuilt) {
+    auto& decided = plan_.decisions;
+    decided.declared = true;
+    for (const auto& t : to_.tables) {
+      if (rebuilt.contains(lower_ascii(t.name))) decided.rebuilt_tables.push_back(t.name);
+    }
+    for (const auto& r : renamed_) decided.renamed_tables.emplace_back(r.from->name, r.to->name);
+    for (const auto* a : altered_) {
+      for (std::size_t i = 0; i < a->to->columns.size(); ++i) {
+        const auto* source = a->sources[i];
+        if (source && !same_name(source->name, a->to->columns[i].name)) {
+          decided.renamed_columns.push_back({a->to->name, source->name, a->to->columns[i].name});
+        }
+      }
+      for (const auto* c : a->dropped) decided.dropped_columns.push_back({a->to->name, c->name});
+    }
+    for (const auto* t : dropped_tables_) decided.dropped_tables.push_back(t->name);
   }
 
   std::vector<rename_pair> table_renames() const {

@@ -117,11 +117,21 @@ std::string render_step(const plan_step& s) {
       s);
 }
 
+// The planner's decisions as directive lines, in the names the applier parses them with.
+std::string render_decisions(const migration_plan& plan) {
+  const auto& d = plan.decisions;
+  std::string text = render_directive(directive::foreign_key_check, plan.foreign_key_check_tables) + "\n";
+  for (const auto& t : d.rebuilt_tables) text += render_directive(directive::rebuild, {t}) + "\n";
+  for (const auto& [from, to] : d.renamed_tables) text += render_directive(directive::rename_table, {from, to}) + "\n";
+  for (const auto& r : d.renamed_columns) text += render_directive(directive::rename_column, {r.table, r.from, r.to}) + "\n";
+  for (const auto& t : d.dropped_tables) text += render_directive(directive::drop_table, {t}) + "\n";
+  for (const auto& c : d.dropped_columns) text += render_directive(directive::drop_column, {c.table, c.column}) + "\n";
+  return text;
+}
+
 std::string render_part(const char* marker, const migration_plan& plan) {
   std::string text = fmt::format("-- litemig:{}\n", marker);
-  std::string tables;
-  for (const auto& t : plan.foreign_key_check_tables) tables += " " + q(t);
-  text += fmt::format("-- litemig:foreign-key-check{}\n", tables);
+  text += render_decisions(plan);
   if (plan.steps.empty()) text += "-- (no schema change)\n";
   for (const auto& s : plan.steps) text += "\n" + render_step(s);
   return text;
@@ -182,7 +192,8 @@ std::string render_migration_file(std::int64_t version, const std::string& name,
       "-- Generated from the reference database. Review it; edit it for data changes if needed,\n"
       "-- then record the edit with `litemig hash --dir <this directory>`.\n"
       "-- Each part runs in one transaction with foreign keys off; the tables listed on the\n"
-      "-- foreign-key-check line are checked before commit.\n\n");
+      "-- foreign-key-check line are checked before commit. The other litemig: lines say what\n"
+      "-- the part rebuilds, renames and drops: keep them in step with the SQL when you edit it.\n\n");
   text += render_part("up", up);
   text += "\n";
   text += render_part("down", down);
