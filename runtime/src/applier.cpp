@@ -504,6 +504,7 @@ std::optional<apply_result> create_database(const fs::path& path, const migratio
 
 apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
                      const apply_options& options, direction way) {
+  if (path.empty()) throw failure(exit_code::usage, "the database file name is empty");
   if (target < 0 || target > migrations.latest_version()) {
     throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
                                                 path.string(), target, migrations.origin(), migrations.latest_version()));
