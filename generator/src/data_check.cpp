@@ -13,9 +13,6 @@
 namespace litemig {
 namespace {
 
-constexpr int storage_integer = 1;
-constexpr int storage_float = 2;
-constexpr int storage_text = 3;
 
 std::string number_text(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9007199254740992.0) {
@@ -38,10 +35,11 @@ std::string text_value(const std::string& text) {
 
 std::optional<std::string> normalised_value(const sqlite::statement& row, int index) {
   switch (row.column_type(index)) {
-    case storage_integer: return std::to_string(row.column_int(index));
-    case storage_float: return number_text(row.column_double(index));
-    case storage_text: return text_value(row.column_text(index));
-    default: break;
+    case sqlite::storage_class::integer: return std::to_string(row.column_int(index));
+    case sqlite::storage_class::real: return number_text(row.column_double(index));
+    case sqlite::storage_class::text: return text_value(row.column_text(index));
+    case sqlite::storage_class::blob:
+    case sqlite::storage_class::null: break;
   }
   if (row.is_null(index)) return std::nullopt;
   return "blob:" + row.column_text(index);

@@ -17,8 +17,6 @@ namespace {
 
 constexpr int attempts_per_row = 12;
 constexpr int max_parent_keys = 2000;
-constexpr int sqlite_constraint = 19;
-constexpr int sqlite_mismatch = 20;
 
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
@@ -151,7 +149,7 @@ class row_maker {
         return true;
       } catch (const sqlite::error& e) {
         db_.execute("ROLLBACK TO litemig_sample_row; RELEASE litemig_sample_row");
-        if (e.primary_code() != sqlite_constraint && e.primary_code() != sqlite_mismatch) throw;
+        if (!e.is_constraint()) throw;
       }
     }
     return false;
