@@ -87,10 +87,10 @@ TEST_F(DeploySsh, MigratesVerifiesAndUploadsWithBothBackups) {
   EXPECT_EQ(fs::status(remote_db).permissions(), fs::perms(0640)) << "the uploaded file keeps the old permissions";
   EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
 
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
   EXPECT_NE(result.out.find("remote backup"), std::string::npos) << result.out;
@@ -103,10 +103,10 @@ TEST_F(DeploySsh, AFailingMigrationUploadsNothingAndKeepsBothBackups) {
   EXPECT_NE(result.exit_code, 0);
   expect_remote_untouched();
   EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
   EXPECT_NE(result.err.find(local_backups[0].string()), std::string::npos) << result.err;
@@ -142,7 +142,7 @@ TEST_F(DeploySsh, AnInterruptedUploadLeavesTheRemoteFileIntact) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("step 6 (upload) failed"), std::string::npos) << result.err;
   expect_remote_untouched();
-  EXPECT_EQ(files_containing(remote_dir, "backup_tunetrees_").size(), 1U);
+  EXPECT_EQ(files_containing(remote_dir, "tunetrees.20").size(), 1U);
 }
 
 TEST_F(DeploySsh, ADatabaseChangedDuringTheDeployIsNotOverwritten) {
@@ -181,10 +181,10 @@ TEST_F(DeploySsh, ATuneTreesProductionCopyIsDeployedWithTheProductMigrations) {
   ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
   EXPECT_GT(user_version(remote_db), 1);
   EXPECT_EQ(rows(remote_db, "tune").size(), tunes.size());
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), fixture_sha);
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
 }
@@ -199,8 +199,8 @@ TEST_F(DeploySsh, AnUnreachableHostFailsAtFetch) {
 TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   ASSERT_EQ(deploy(migrations, {"--upload", "--yes"}).exit_code, 0);
   ASSERT_EQ(user_version(remote_db), 3);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(remote_backups.size(), 1U);
   ASSERT_EQ(local_backups.size(), 1U);
 
@@ -241,8 +241,8 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
     std::tm parts{};
     ::gmtime_r(&at, &parts);
     char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &parts);
-    planted.push_back(real.parent_path() / ("backup_tunetrees_" + std::string(stamp) + ".sqlite3"));
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &parts);
+    planted.push_back(real.parent_path() / ("tunetrees." + std::string(stamp) + ".v1-v3.sqlite3"));
     fs::create_symlink(s % 2 == 0 ? victim : root / ("new_" + std::to_string(s)), planted.back());
   }
   const auto expect_kept = [&] {
@@ -265,7 +265,7 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
   EXPECT_EQ(user_version(real), 3);
   expect_kept();
 
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   const auto restored = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;

@@ -138,7 +138,7 @@ TEST_F(Backups, DeployBackupsAndTheMigratedCopyAreFaithfulAndPrivate) {
   for (const auto& entry : fs::directory_iterator(path("deploy-backups"))) {
     SCOPED_TRACE(entry.path().filename().string());
     EXPECT_EQ(fs::status(entry.path()).permissions() & fs::perms::all, owner_only);
-    if (contains(entry.path().filename().string(), "_migrated")) {
+    if (contains(entry.path().filename().string(), ".migrated-v")) {
       EXPECT_EQ(query_text(entry.path(), "PRAGMA integrity_check"), "ok");
       EXPECT_EQ(query_int(entry.path(), "PRAGMA user_version"), 2);
       continue;
