@@ -75,10 +75,12 @@ class deployment {
 
   // Reports a transfer's bytes to the caller, and logs its size, time and rate once it is done.
   transfer::progress_function transfer_watch(std::string what, std::string done_verb) {
-    return [this, what = std::move(what), done_verb = std::move(done_verb), started = std::chrono::steady_clock::now()](
-               std::uint64_t done, std::uint64_t total) {
+    return [this, what = std::move(what), done_verb = std::move(done_verb), started = std::chrono::steady_clock::now(),
+            logged = false](std::uint64_t done, std::uint64_t total) mutable {
+      if (logged) return;
       if (options_.progress) options_.progress(what, done, total);
       if (done != total) return;
+      logged = true;
       const double seconds = seconds_since(started);
       log(fmt::format("  {} {} in {:.2f} s ({}/s)", done_verb, deploy_checks::describe_bytes(static_cast<double>(total)),
                       seconds, deploy_checks::describe_bytes(static_cast<double>(total) / std::max(seconds, 1e-3))));
@@ -142,9 +144,12 @@ class deployment {
       log(fmt::format("  integrity ok; no bookkeeping, schema matches version {} (adopted by fingerprint)",
                       result_.from_version));
     } catch (const failure& e) {
-      if (e.code() != exit_code::schema_mismatch) throw;
-      // Named by its source, which the user knows, with what would adopt it.
-      const std::string cause = deploy_checks::unmatched_schema(probe, migrations_, source_->describe());
+      // Named by its source, which the user knows; a schema no snapshot matches, with what would adopt it.
+      std::string cause = e.what();
+      if (const auto at = cause.find(probe.string()); at != std::string::npos) {
+        cause.replace(at, probe.string().size(), source_->describe());
+      }
+      if (e.code() == exit_code::schema_mismatch) cause = deploy_checks::unmatched_schema(probe, migrations_, source_->describe());
       if (!options_.fixups_dir) throw failure(e.code(), cause);
       log(fmt::format("  integrity ok; {}; adopting after the fixups", cause));
     }

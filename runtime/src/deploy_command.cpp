@@ -99,9 +99,13 @@ class progress_line {
  public:
   void operator()(const std::string& transfer, std::uint64_t done, std::uint64_t total) {
     const auto now = std::chrono::steady_clock::now();
-    if (done == 0) started_ = now;
+    if (done == 0) {
+      started_ = now;
+      finished_ = false;
+    }
     const bool finished = done == total;
-    if (!finished && done != 0 && now - shown_ < std::chrono::milliseconds(250)) return;
+    if (finished_ || (!finished && done != 0 && now - shown_ < std::chrono::milliseconds(250))) return;
+    finished_ = finished;
     shown_ = now;
     const double seconds = std::max(std::chrono::duration<double>(now - started_).count(), 1e-3);
     std::cerr << fmt::format("\r\033[K  {}: {} of {} ({}/s)", transfer, deploy_checks::describe_bytes(static_cast<double>(done)),
@@ -114,6 +118,7 @@ class progress_line {
  private:
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point shown_;
+  bool finished_ = false;
 };
 
 bool ask_on_terminal(const std::string& question) {

@@ -104,9 +104,13 @@ std::string backup_extension(const fs::path& db) {
 
 std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
                                         const std::string& extension, std::size_t keep) {
+  // A name dated in the future was not written by a litemig whose clock is right: counted as the
+  // newest it would push out the backup just made, so it is neither counted nor removed.
+  const std::string latest = format_utc(std::time(nullptr) + 60, "%Y%m%dT%H%M%SZ");
   std::vector<std::tuple<std::string, int, std::string>> backups;
   for (const auto& name : names) {
-    if (const auto order = backup_order(name, stem, extension)) backups.emplace_back(order->first, order->second, name);
+    const auto order = backup_order(name, stem, extension);
+    if (order && order->first <= latest) backups.emplace_back(order->first, order->second, name);
   }
   std::sort(backups.begin(), backups.end(), std::greater<>());  // newest first
   std::vector<std::string> older;
@@ -132,10 +136,11 @@ std::vector<fs::path> remove_backups_beyond(const fs::path& folder, const std::s
   return removed;
 }
 
-std::string format_utc_now(const char* pattern) {
-  const std::time_t now = std::time(nullptr);
+std::string format_utc_now(const char* pattern) { return format_utc(std::time(nullptr), pattern); }
+
+std::string format_utc(std::time_t when, const char* pattern) {
   std::tm parts{};
-  ::gmtime_r(&now, &parts);
+  ::gmtime_r(&when, &parts);
   char text[32];
   std::strftime(text, sizeof text, pattern, &parts);
   return text;

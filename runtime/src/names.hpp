@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -14,13 +15,15 @@
 
 namespace litemig::detail {
 
-// The current UTC time in strftime's PATTERN.
+// The current UTC time, or WHEN, in strftime's PATTERN.
 std::string format_utc_now(const char* pattern);
+std::string format_utc(std::time_t when, const char* pattern);
 
 // Every backup litemig writes is named STEM.TIME.LABEL EXTENSION, TIME in UTC as
 // 20261125T133212Z, LABEL vFROM-vTO for a copy taken before migrating from FROM to TO or
 // "replaced" for the file a restore replaced; -2, -3, ... go before EXTENSION when the name is
-// taken. Retention removes only names of this form.
+// taken. Retention removes only regular files with names of this form, never one dated more than
+// a minute ahead of the clock.
 std::string backup_time();
 // "STEM.TIME.LABEL": the name of a backup without its extension and counter.
 std::string backup_stem(const std::string& stem, const std::string& label);

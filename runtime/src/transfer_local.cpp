@@ -111,7 +111,9 @@ class local_endpoint final : public endpoint {
 
 detail::copied_function with_total(const fs::path& from, const progress_function& progress) {
   if (!progress) return {};
-  return [total = fs::file_size(from), progress](std::uint64_t copied) { progress(copied, total); };
+  const auto total = fs::file_size(from);
+  progress(0, total);
+  return [total, progress](std::uint64_t copied) { progress(copied, total); };
 }
 
 void copy_local_file(const fs::path& from, const fs::path& to, const progress_function& progress) {

@@ -160,13 +160,14 @@ class ssh_endpoint final : public endpoint {
                                                  std::size_t keep) const override {
     const std::string folder = sibling("");
     // Regular files only (find -type f does not follow links): a link under a backup's name is not ours.
-    const auto listed = run_remote({"find", folder, "-mindepth", "1", "-maxdepth", "1", "-type", "f", "-printf", "%f\\n"},
+    const auto listed = run_remote({"find", folder, "-mindepth", "1", "-maxdepth", "1", "-type", "f", "-printf", "%f\\0"},
                                    fmt::format("cannot list the backups in {}:{}", destination(), folder));
     std::vector<std::string> names;
     std::string_view text = listed.output;
-    for (auto newline = text.find('\n'); newline != std::string_view::npos; newline = text.find('\n')) {
-      names.emplace_back(text.substr(0, newline));
-      text.remove_prefix(newline + 1);
+    // NUL-separated: a name holding a newline cannot pass for two names.
+    for (auto end = text.find('\0'); end != std::string_view::npos; end = text.find('\0')) {
+      names.emplace_back(text.substr(0, end));
+      text.remove_prefix(end + 1);
     }
     std::vector<std::string> command{"rm", "-f", "--"};
     std::vector<std::string> removed;

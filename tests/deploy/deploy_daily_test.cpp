@@ -196,6 +196,8 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
       plant_copy(backups, "tunetrees.2019.v1-v3.sqlite3"),
       plant_copy(backups, "other.20190101T000000Z.v1-v3.sqlite3"),
       plant_copy(backups, "tunetrees.20190101T000000Z.v1-v3.db"),
+      // Dated in the future: counted, it would push out the backup just made.
+      plant_copy(backups, "tunetrees.29991231T235959Z.v1-v3.sqlite3"),
   };
   fs::create_directory(backups / "tunetrees.20180101T000000Z.v1-v2.sqlite3");
   const fs::path victim = plant_copy(root, "victim.sqlite3");
@@ -215,9 +217,13 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
   std::vector<std::string> kept;
   for (const auto& entry : fs::directory_iterator(backups)) {
     const auto name = entry.path().filename().string();
-    if (entry.is_regular_file() && !entry.is_symlink() && std::regex_match(name, backup_scheme)) kept.push_back(name);
+    const bool dated_now = !name.starts_with("tunetrees.2999");
+    if (entry.is_regular_file() && !entry.is_symlink() && dated_now && std::regex_match(name, backup_scheme)) {
+      kept.push_back(name);
+    }
   }
   EXPECT_EQ(kept.size(), 2U);
+  EXPECT_TRUE(result.out.find("removed the old backup " + newer.string()) == std::string::npos);
 
   const auto refused = deploy({"--keep-backups", "0"});
   EXPECT_EQ(refused.exit_code, 2) << refused.err;

@@ -300,6 +300,8 @@ TEST_F(DeploySsh, KeepBackupsPrunesOnlyTheOlderBackupsOfItsSchemeOnBothSides) {
   const fs::path remote_replaced = plant(remote_dir, "tunetrees.20200101T000000Z.replaced.sqlite3");
   const fs::path remote_foreign = plant(remote_dir, "tunetrees.20200101T000000Z.mine.sqlite3");
   const fs::path remote_other = plant(remote_dir, "other.20200101T000000Z.v1-v3.sqlite3");
+  // A name with a newline whose second line is a future backup's: it must not count as one.
+  const fs::path remote_split = plant(remote_dir, "x\ntunetrees.29991231T000000Z.v1-v3.sqlite3");
   const fs::path victim = plant(root, "victim.sqlite3");
   fs::create_symlink(victim, remote_dir / "tunetrees.20190101T000000Z.v1-v2.sqlite3");
   const fs::path local_old = plant(backups, "tunetrees.20200101T000000Z.v1-v3.sqlite3");
@@ -311,6 +313,7 @@ TEST_F(DeploySsh, KeepBackupsPrunesOnlyTheOlderBackupsOfItsSchemeOnBothSides) {
   EXPECT_FALSE(fs::exists(local_old));
   EXPECT_TRUE(fs::exists(remote_foreign));
   EXPECT_TRUE(fs::exists(remote_other));
+  EXPECT_TRUE(fs::exists(remote_split));
   EXPECT_TRUE(fs::is_symlink(remote_dir / "tunetrees.20190101T000000Z.v1-v2.sqlite3"));
   EXPECT_TRUE(fs::exists(victim));
   const auto remote_backups = files_containing(remote_dir, ".v1-v3.sqlite3");
