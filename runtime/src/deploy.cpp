@@ -118,7 +118,7 @@ class deployment {
                                                     source_->describe()));
     }
     if (!options_.dry_run) {
-      // Migrated under an unpredictable name: a killed deploy never leaves a file named _migrated
+      // Migrated under an unpredictable name: a killed deploy never leaves a file named .migrated-v<to>
       // that was not migrated.
       fs::create_directories(work_dir_);
       working_copy_ = working_file_.emplace(work_dir_, migrated_stem() + extension_ + ".partial-").path();
@@ -157,7 +157,7 @@ class deployment {
 
   // "<name>.<time>.v<from>-v<to>", the scheme of every backup.
   std::string backup_stem(const std::string& name) const {
-    return fmt::format("{}.{}.v{}-v{}", name, stamp_, result_.from_version, target());
+    return detail::backup_stem(name, fmt::format("v{}-v{}", result_.from_version, target()), stamp_);
   }
 
   std::int64_t target() const { return options_.target.value_or(migrations_.latest_version()); }
@@ -352,17 +352,16 @@ class deployment {
       for (const auto& file : detail::remove_backups_beyond(options_.backup_dir, prefix_, extension_, keep)) {
         removed(file.string());
       }
-      if (source_->is_remote()) {
-        for (const auto& file : source_->remove_backups_beyond(transfer::file_stem(source_->path()), extension_, keep)) {
-          removed(file);
-        }
+      // Beside the source: the remote backups, and a local database's upgrade backups and kept copies.
+      for (const auto& file : source_->remove_backups_beyond(transfer::file_stem(source_->path()), extension_, keep)) {
+        removed(file);
       }
     } catch (const failure& e) {
       log(fmt::format("--keep-backups {}: old backups left in place: {}", keep, e.what()));
     }
   }
 
-  std::string migrated_stem() const { return fmt::format("{}.{}.migrated-v{}", prefix_, stamp_, target()); }
+  std::string migrated_stem() const { return detail::backup_stem(prefix_, fmt::format("migrated-v{}", target()), stamp_); }
 
   // Private and writable while migrated; the source's owner and mode once kept.
   void keep_migrated_copy() {

@@ -94,8 +94,8 @@ std::optional<std::pair<std::string, int>> backup_order(std::string_view name, c
 
 std::string backup_time() { return format_utc_now("%Y%m%dT%H%M%SZ"); }
 
-std::string backup_stem(const std::string& stem, const std::string& label) {
-  return fmt::format("{}.{}.{}", stem, backup_time(), label);
+std::string backup_stem(const std::string& stem, const std::string& label, const std::string& time) {
+  return fmt::format("{}.{}.{}", stem, time, label);
 }
 
 std::string backup_extension(const fs::path& db) {

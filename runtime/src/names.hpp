@@ -25,8 +25,8 @@ std::string format_utc(std::time_t when, const char* pattern);
 // taken. Retention removes only regular files with names of this form, never one dated more than
 // a minute ahead of the clock.
 std::string backup_time();
-// "STEM.TIME.LABEL": the name of a backup without its extension and counter.
-std::string backup_stem(const std::string& stem, const std::string& label);
+// "STEM.TIME.LABEL": the name of a backup without its extension and counter; TIME defaults to now.
+std::string backup_stem(const std::string& stem, const std::string& label, const std::string& time = backup_time());
 // The extension of DB's backups: DB's own, or ".sqlite3".
 std::string backup_extension(const std::filesystem::path& db);
 // The names among NAMES that are backups of STEM and EXTENSION older than the newest KEEP.

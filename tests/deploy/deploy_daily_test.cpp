@@ -188,6 +188,10 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
   const fs::path old1 = plant_copy(backups, "tunetrees.20200101T000000Z.v1-v3.sqlite3");
   const fs::path old2 = plant_copy(backups, "tunetrees.20210101T000000Z.v1-v3-2.sqlite3");
   const fs::path newer = plant_copy(backups, "tunetrees.20250101T000000Z.v1-v3.sqlite3");
+  // Beside a local source: the upgrades' backups and a restore's kept copy.
+  const fs::path beside_old = plant_copy(db.parent_path(), "tunetrees.20200101T000000Z.v0-v1.sqlite3");
+  const fs::path beside_newer = plant_copy(db.parent_path(), "tunetrees.20240101T000000Z.replaced.sqlite3");
+  const fs::path beside_newest = plant_copy(db.parent_path(), "tunetrees.20250101T000000Z.v1-v2.sqlite3");
   // Not ours: other names, another database, a partial file, a folder, a link to a file that must stay.
   const std::vector<fs::path> foreign{
       plant_copy(backups, "tunetrees.sqlite3.bak"),
@@ -209,6 +213,9 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
   EXPECT_FALSE(fs::exists(old1));
   EXPECT_FALSE(fs::exists(old2));
   EXPECT_TRUE(fs::exists(newer)) << "the newest older backup is the second kept";
+  EXPECT_FALSE(fs::exists(beside_old));
+  EXPECT_TRUE(fs::exists(beside_newer));
+  EXPECT_TRUE(fs::exists(beside_newest));
   EXPECT_TRUE(has(result.out, "--keep-backups 2: removed the old backup " + old1.string())) << result.out;
   for (const auto& file : foreign) EXPECT_TRUE(fs::exists(file)) << file;
   EXPECT_TRUE(fs::is_directory(backups / "tunetrees.20180101T000000Z.v1-v2.sqlite3"));
