@@ -118,6 +118,11 @@ std::string unmatched_schema(const fs::path& file, const migration_set& migratio
   sqlite::database db(file, sqlite::open_mode::read_only);
   const auto match = detail::match_snapshots(inspect(db), migrations, snapshots);
   const auto& differences = match.closest_differences;
+  if (differences.empty()) {
+    return fmt::format("{}: no litemig bookkeeping and no snapshot to compare the schema with; run `litemig stamp --to N` "
+                       "on it once you know its version N",
+                       shown_as);
+  }
   std::string objects;
   for (const auto& d : differences) {
     static constexpr const char* kinds[] = {"table", "index", "view", "trigger", "virtual table"};
@@ -128,9 +133,10 @@ std::string unmatched_schema(const fs::path& file, const migration_set& migratio
   const std::int64_t v = match.closest;
   return fmt::format(
       "{}: no litemig bookkeeping and the schema matches no snapshot: {} {} except {} ({}); to adopt it, add a fixup "
-      "(--fixups) that makes {} as in snapshot {}, or run `litemig stamp --to {}` on it after checking",
+      "(--fixups) that {} {} {}, or run `litemig stamp --to {}` on it after checking",
       shown_as, data_kept ? "it matches snapshot" : "the closest is snapshot", v, objects, detail::one_line(differences),
-      objects, v, v);
+      data_kept ? "recreates" : "changes", objects,
+      data_kept ? fmt::format("as snapshot {} has it", v) : fmt::format("to match snapshot {}", v), v);
 }
 
 std::string describe_bytes(double bytes) {

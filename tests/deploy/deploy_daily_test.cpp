@@ -147,7 +147,7 @@ TEST_F(DeployDaily, AnUnversionedDatabaseThatMatchesNoSnapshotIsToldWhatWouldAdo
   EXPECT_TRUE(has(result.err, db.string() + ": no litemig bookkeeping and the schema matches no snapshot: it matches "
                                             "snapshot 2 except view \"tune_list\""))
       << result.err;
-  EXPECT_TRUE(has(result.err, "add a fixup (--fixups) that makes view \"tune_list\" as in snapshot 2")) << result.err;
+  EXPECT_TRUE(has(result.err, "add a fixup (--fixups) that recreates view \"tune_list\" as snapshot 2 has it")) << result.err;
   EXPECT_TRUE(has(result.err, "`litemig stamp --to 2`")) << result.err;
   EXPECT_EQ(sha256_of(db), before);
 
