@@ -197,7 +197,8 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
         ("backup-dir", po::value(&backup_dir)->default_value(backup_dir), "folder for local backups")
         ("backup-prefix", po::value(&options.backup_prefix),
          "local backup name prefix (default: the source file's name without extension)")
-        ("fixups", po::value(&fixups), "folder of .sql fixups applied in name order before migrating")
+        ("fixups", po::value(&fixups), "folder of .sql fixups applied in name order before migrating, each when its "
+         "'-- litemig:fixup' header lines (versions, when-view-broken, when) say it applies")
         ("work-dir", po::value(&work_dir), "folder for the migrated copy (default: the backup folder)")
         ("upload", po::bool_switch(&options.upload), "put the migrated database in place of the source")
         ("vacuum", po::bool_switch(&options.vacuum), "VACUUM the migrated copy before the upload when it has free pages")
@@ -214,7 +215,7 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
         command, migrations ? "[--dir MIGRATIONS_DIR] " : "--dir MIGRATIONS_DIR ");
     const std::string summary =
         "Fetches the database to a local working copy and checks it, backs it up locally and next to the "
-        "remote file, applies the fixups, migrates, verifies schema, integrity, foreign keys and row counts, "
+        "remote file, applies the fixups that apply, migrates, verifies schema, integrity, foreign keys and row counts, "
         "and with --upload puts the result in place under a temporary name and a rename. Each step is "
         "logged with a timestamp; the first failure stops the deploy and leaves the source unchanged.";
     if (!parse(command, usage, summary, spec, args, values)) return 0;
