@@ -77,6 +77,12 @@ class migrator {
       throw;
     }
     handle_free_space();
+    // After the commit: a refused attempt, whose backup is discarded, never thins out older ones.
+    if (result_.backup && options_.keep_backups) {
+      for (const auto& old : remove_old_backups(path_, options_.backup_dir, *options_.keep_backups)) {
+        log(fmt::format("removed the old backup {}", old.string()));
+      }
+    }
     return result_;
   }
 

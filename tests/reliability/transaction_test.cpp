@@ -240,4 +240,27 @@ TEST_F(RefusedAttempts, AnAttemptThatChangesNothingLeavesNoBackup) {
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM book"), 3);
 }
 
+TEST_F(RefusedAttempts, UpgradeKeepsOnlyTheNewestBackupsItWasToldTo) {
+  const auto db = database_with_books();
+  write_migration(migrations(), 2, "shelf", "CREATE TABLE shelf(id INTEGER PRIMARY KEY);", "DROP TABLE shelf;",
+                  book + "\nCREATE TABLE shelf(id INTEGER PRIMARY KEY);\n");
+  write_file(path("app.db.notes.txt"), "not a backup\n");
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(run_litemig({"upgrade", "--db", db.string(), "--dir", migrations().string(), "--keep-backups", "2"}, dir_)
+                  .exit_code,
+              0);
+    ASSERT_EQ(run_litemig({"downgrade", "--db", db.string(), "--dir", migrations().string(), "--to", "1",
+                           "--keep-backups", "2"},
+                          dir_)
+                  .exit_code,
+              0);
+  }
+  EXPECT_EQ(backups(), 3u) << "two backups and the file that is not one";
+  EXPECT_TRUE(fs::exists(path("app.db.notes.txt")));
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM book"), 3);
+  EXPECT_EQ(run_litemig({"upgrade", "--db", db.string(), "--dir", migrations().string(), "--keep-backups", "0"}, dir_)
+                .exit_code,
+            static_cast<int>(exit_code::usage));
+}
+
 }  // namespace

@@ -24,6 +24,8 @@ void add_apply_options(command_spec& spec) {
       ("no-backup", "do not write the online backup before changing the database")
       ("backup-dir", po::value<std::string>()->value_name("DIR"), "write backups into DIR instead of next to the database")
       ("allow-checksum-mismatch", "apply even when an applied migration's file changed since")
+      ("keep-backups", po::value<std::size_t>()->value_name("N"),
+       "after a change, keep only the newest N backups of the database (litemig's own backup names only)")
       ("vacuum", "VACUUM after migrating when the migrations left free pages (a rebuild does): the file shrinks back")
       ("busy-timeout", po::value<double>()->default_value(30.0)->value_name("SECONDS"),
        "how long to wait for another connection's write lock");
@@ -35,6 +37,10 @@ apply_options read_apply_options(const po::variables_map& values) {
   if (values.count("backup-dir")) options.backup_dir = values["backup-dir"].as<std::string>();
   options.allow_checksum_mismatch = values.count("allow-checksum-mismatch") != 0;
   options.vacuum = values.count("vacuum") != 0;
+  if (values.count("keep-backups")) {
+    options.keep_backups = values["keep-backups"].as<std::size_t>();
+    if (*options.keep_backups == 0) throw failure(exit_code::usage, "--keep-backups must be 1 or more");
+  }
   const double seconds = values["busy-timeout"].as<double>();
   if (seconds < 0) throw failure(exit_code::usage, "--busy-timeout must not be negative");
   options.busy_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));

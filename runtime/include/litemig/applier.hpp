@@ -35,6 +35,9 @@ struct apply_options {
   // VACUUM after the migrations committed when they left free pages (a rebuild frees the old
   // table's): the file shrinks back, at the cost of rewriting it once.
   bool vacuum = false;
+  // After a change that wrote a backup, keep only the newest N backups of the database (its own
+  // naming scheme only; see remove_old_backups).
+  std::optional<std::size_t> keep_backups;
   // Receives human-readable progress lines ("applying 0003_rename ..."); may be empty.
   std::function<void(const std::string&)> log;
   // Hears every step of every migration (see progress_event); may be empty.
