@@ -166,7 +166,7 @@ bool parse(std::string_view command, const std::string& usage, const std::string
 }
 
 int report(std::string_view command, const std::exception& e, exit_code code, bool json, std::string_view step) {
-  std::cerr << command << ": error: " << e.what() << "\n";
+  std::cerr << command << ": error: " << escape_control_characters(e.what()) << "\n";
   if (json) {
     std::cout << fmt::format("{{\"ok\":false,\"step\":{},\"error\":{},\"exit_code\":{}}}\n",
                              step.empty() ? "null" : json_string(step), json_string(e.what()), static_cast<int>(code));
