@@ -5,6 +5,9 @@
 #     [FIXTURES <dir>]             real databases at earlier versions, used by the verification tests
 #     [TEST_PREFIX <prefix>])      prepended to the verification test names
 #
+# With LITEMIG_GENERATE set to OFF (a CI that must not write the source tree) the build never
+# writes a migration: a reference database that differs from the newest snapshot fails it.
+#
 # At build time, when the reference database, the hints or a migration file changed, runs
 # `litemig generate` (which writes the next migration and snapshot into DIR) and embeds every
 # migration into <target> through one generated source with a fixed name. It also writes the
@@ -53,6 +56,10 @@ function(litemig_add_migrations target)
     endif()
   endforeach()
 
+  set(generate ON)
+  if(DEFINED LITEMIG_GENERATE AND NOT LITEMIG_GENERATE)
+    set(generate OFF)
+  endif()
   set(work_dir ${CMAKE_CURRENT_BINARY_DIR}/litemig/${target})
   set(source_file ${work_dir}/embedded_migrations.cpp)
   set(tests_file ${work_dir}/migration_tests.cmake)
@@ -72,6 +79,7 @@ function(litemig_add_migrations target)
             -D HINTS=${arg_HINTS}
             -D FIXTURES=${arg_FIXTURES}
             -D TEST_PREFIX=${arg_TEST_PREFIX}
+            -D GENERATE=${generate}
             -D SOURCE_FILE=${source_file}
             -D TESTS_FILE=${tests_file}
             -D DEPFILE=${depfile}

@@ -10,7 +10,22 @@ install(TARGETS litemig_runtime EXPORT litemigTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS litemig EXPORT litemigTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The public headers, one by one: nothing private is installed by accident.
+install(FILES
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/applier.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/compare.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/deploy.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/embedded.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/errors.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/files.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/inspect.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/json.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/migration.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/normalize.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/schema.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/sql_tokens.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/sqlite.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/litemig)
 install(EXPORT litemigTargets NAMESPACE litemig:: DESTINATION ${LITEMIG_INSTALL_CMAKEDIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/litemigConfig.cmake.in

@@ -65,3 +65,16 @@ expect_output("migration.0003")
 expect_output("100% tests passed")
 run_checked(${build}/tiny ${WORK}/app.sqlite3)
 expect_output("at version 3 of 3")
+
+# A CI that must not write the source tree turns generation off: a changed reference then fails
+# the build and no migration is written; turned on again, the build writes it.
+run_checked(${CMAKE_COMMAND} -S ${src} -B ${build} -DLITEMIG_GENERATE=OFF)
+run_checked(${SQLITE3} ${reference} "CREATE TABLE session (id INTEGER PRIMARY KEY, started TEXT);")
+run_failing(${CMAKE_COMMAND} --build ${build})
+file(GLOB fourth ${migrations}/0004_*.sql)
+if(fourth)
+  message(FATAL_ERROR "a migration was written with LITEMIG_GENERATE=OFF: ${fourth}")
+endif()
+run_checked(${CMAKE_COMMAND} -S ${src} -B ${build} -DLITEMIG_GENERATE=ON)
+run_checked(${CMAKE_COMMAND} --build ${build})
+expect_migration(${migrations} 0004)
