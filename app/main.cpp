@@ -109,14 +109,14 @@ void print_tunes(const std::string& heading, const std::vector<tunetrees::tune_e
 void print_playlists(litemig::sqlite::database& db) {
   std::cout << "Playlists:\n";
   for (const auto& p : tunetrees::playlists(db)) {
-    std::cout << fmt::format("  {:>4}  {:<30} {:<9} {} tunes\n", p.id, p.name, p.instrument, p.tunes);
+    std::cout << fmt::format("  {:>4}  {:<30} {:<9} {} {}\n", p.id, p.name, p.instrument, p.tunes, p.tunes == 1 ? "tune" : "tunes");
   }
 }
 
 void practice(litemig::sqlite::database& db, std::int64_t playlist, std::int64_t tune, int quality) {
   const auto outcome = tunetrees::record_practice(db, playlist, tune, quality);
-  std::cout << fmt::format("Recorded a practice of tune {} (quality {}): next review {} (in {} days)\n", tune, quality,
-                           outcome.review_date, outcome.interval_days);
+  std::cout << fmt::format("Recorded a practice of tune {} (quality {}): next review {} (in {} {})\n", tune, quality,
+                           outcome.review_date, outcome.interval_days, outcome.interval_days == 1 ? "day" : "days");
 }
 
 int run(const global_options& options) {

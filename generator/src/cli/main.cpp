@@ -31,7 +31,9 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"stamp", {stamp_command, "record a version without running migrations"}},
       {"deploy", {deploy_command, "fetch, back up, fix up, migrate, verify and upload a database"}},
       {"restore", {restore_command, "put a backup in place atomically"}},
-      {"embed", {embed_command, "write the C++ source that embeds a migrations directory (build use)"}},
+      {"embed", {embed_command, "write the C++ source embedding a migrations directory (build use)"}},
+      {"show", {show_command, "print a migration: name, checksum, directives, up and down SQL"}},
+      {"diagram", {diagram_command, "draw a schema, a database or a migration as a Mermaid erDiagram"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
   };
   return table;

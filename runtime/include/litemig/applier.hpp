@@ -93,6 +93,20 @@ std::vector<schema_difference> check(const std::filesystem::path& db, const migr
 std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> version,
                    bool allow_checksum_mismatch = false);
 
+// What upgrade (UP) or downgrade would run on DB to reach TARGET (default: the newest), read
+// without writing: a missing file is at version 0, a database without bookkeeping is at the
+// snapshot its schema equals. Refuses what the applier would: a database newer than MIGRATIONS
+// (exit 5), a target past the database in the wrong direction (exit 2), an unversioned schema
+// matching no snapshot (exit 4).
+struct pending_run {
+  std::int64_t from_version = 0;
+  std::int64_t to_version = 0;
+  bool adopting = false;                      // the database would first be adopted at FROM_VERSION
+  std::vector<const migration*> migrations;   // in the order they would run
+};
+pending_run pending(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> target,
+                    bool up);
+
 // Name of the table that records applied migrations.
 inline constexpr const char* history_table = "litemig_history";
 
