@@ -30,7 +30,7 @@ std::vector<std::string> directive_lines(const migration_part& part) {
 std::string part_text(std::string_view label, const migration_part& part) {
   std::string text = fmt::format("\n{}:\n  directives:", label);
   const auto lines = directive_lines(part);
-  if (lines.empty()) text += " none (drops are derived from the snapshots)";
+  if (lines.empty()) text += " none (as in a hand-written part: the applier derives drops from the snapshots)";
   for (const auto& line : lines) text += fmt::format("\n    {}", line);
   text += "\n  sql:\n";
   std::string_view sql = part.sql;
