@@ -142,7 +142,8 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
   });
 }
 
-pending_run pending(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> target, bool up) {
+pending_run pending(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> target, bool up,
+                    bool allow_checksum_mismatch) {
   const auto newest = migrations.latest_version();
   const auto goal = target.value_or(newest);
   if (goal < 0 || goal > newest) {
@@ -156,8 +157,11 @@ pending_run pending(const fs::path& path, const migration_set& migrations, std::
     reporting_sqlite_errors(path, [&] {
       run.from_version = db.user_version();
       refuse_future(db, migrations, run.from_version);
-      run.adopting = !has_object(db, history_table) && has_user_objects(db) && run.from_version == 0;
-      if (!run.adopting) return;
+      run.adopting = !has_object(db, history_table) && has_user_objects(db);
+      if (!run.adopting) {
+        verify_checksums(db, migrations, run.from_version, allow_checksum_mismatch, {});
+        return;
+      }
       snapshot_cache snapshots(migrations);
       const auto match = match_snapshots(inspect(db), migrations, snapshots);
       if (match.matches.empty()) {

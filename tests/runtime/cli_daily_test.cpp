@@ -157,6 +157,14 @@ TEST_F(CliDaily, DryRunPrintsThePendingSqlAndOnlyReads) {
   EXPECT_TRUE(contains(nothing_yet.out, "version 0 to 3, 3 migrations")) << nothing_yet.out;
   EXPECT_FALSE(fs::exists(fresh)) << "a dry run creates no database";
 
+  write_file(migrations() / "0002_notes.sql", read_file(migrations() / "0002_notes.sql") + "-- edited\n");
+  auto edited = litemig({"downgrade", "--db", db.string(), "--dir", dir(), "--to", "1", "--dry-run"});
+  EXPECT_EQ(edited.exit_code, 6) << "what the command would refuse, its dry run refuses";
+  EXPECT_EQ(line_count(edited.err), 1) << edited.err;
+  EXPECT_EQ(litemig({"downgrade", "--db", db.string(), "--dir", dir(), "--to", "1", "--dry-run", "--allow-checksum-mismatch"})
+                .exit_code,
+            0);
+
   { sqlite::database(db).execute("PRAGMA user_version = 9"); }
   EXPECT_EQ(litemig({"upgrade", "--db", db.string(), "--dir", dir(), "--dry-run"}).exit_code, 5);
 }
@@ -190,6 +198,10 @@ TEST_F(CliDaily, ProjectSettingsComeFromTheFileAboveThenTheEnvironmentThenTheCom
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(line_count(unknown.err), 1) << unknown.err;
   EXPECT_TRUE(contains(unknown.err, "litemig.conf: unknown setting 'database'")) << unknown.err;
+  write_file(project / "litemig.conf", "dir =\n");
+  auto empty = litemig_in(project, {}, {"history"});
+  EXPECT_EQ(empty.exit_code, 2) << "an empty path would name the file's own folder";
+  EXPECT_TRUE(contains(empty.err, "the setting 'dir' is empty")) << empty.err;
   write_file(project / "litemig.conf", "dir migrations\n");
   auto malformed = litemig_in(project, {}, {"history"});
   EXPECT_EQ(malformed.exit_code, 2);
@@ -227,6 +239,32 @@ TEST_F(CliDaily, DiagramDrawsTablesKeysAndRelationshipsAsMermaid) {
   auto unknown = litemig({"diagram", "--dir", dir(), "--version", "7"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(line_count(unknown.err), 1) << unknown.err;
+}
+
+TEST_F(CliDaily, DiagramNamesEveryTableDistinctlyAndNeverReadsAFifo) {
+  const auto db = path("awkward.sqlite3");
+  {
+    sqlite::database created(db, sqlite::open_mode::create);
+    created.execute("CREATE TABLE \"a b\"(id INTEGER PRIMARY KEY, \"x y\" DECIMAL(10,2) UNIQUE);"
+                    "CREATE TABLE a_b(id INTEGER PRIMARY KEY, ref INTEGER REFERENCES \"a b\"(id));"
+                    "CREATE TABLE \"line\nbreak\"(v)");
+  }
+  auto drawn = litemig({"diagram", "--db", db.string()});
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+  EXPECT_TRUE(contains(drawn.out, "  a_b {\n")) << "a name Mermaid reads keeps it: " << drawn.out;
+  EXPECT_TRUE(contains(drawn.out, "  a_b_2[\"a b\"] {\n")) << drawn.out;
+  EXPECT_TRUE(contains(drawn.out, "DECIMAL(10_2) x_y UK")) << drawn.out;
+  EXPECT_TRUE(contains(drawn.out, "a_b_2 |o--o{ a_b : \"ref\"")) << drawn.out;
+  EXPECT_TRUE(contains(drawn.out, "line_break[\"line break\"] {")) << drawn.out;
+
+  const auto fifo = path("schema.sql");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto* command : {"diagram", "diff"}) {
+    auto refused = command == std::string("diff") ? litemig({"diff", fifo.string(), db.string()})
+                                                  : litemig({"diagram", "--db", fifo.string()});
+    EXPECT_EQ(refused.exit_code, 1) << command;
+    EXPECT_TRUE(contains(refused.err, "not a regular file")) << refused.err;
+  }
 }
 
 TEST_F(CliDaily, CountsTakeTheRightNumberAndHelpFitsTheTerminal) {

@@ -32,7 +32,8 @@ int downgrade_command(const arguments& args) {
     const auto db = values["db"].as<std::string>();
     const auto target = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
     if (values.count("dry-run") || values.count("sql")) {
-      std::cout << pending_sql(db, pending(db, migrations, target, false), false);
+      const auto run = pending(db, migrations, target, false, values.count("allow-checksum-mismatch") != 0);
+      std::cout << pending_sql(db, run, false);
       return 0;
     }
     apply_options options = read_apply_options(values);

@@ -110,12 +110,12 @@ std::string json_report(const std::vector<database_outcome>& outcomes) {
 
 // --dry-run: the SQL each database would run, read without writing.
 int print_pending(const std::vector<database_outcome>& outcomes, const migration_set& migrations,
-                  const std::optional<target_spec>& target, bool json) {
+                  const std::optional<target_spec>& target, bool json, bool allow_checksum_mismatch) {
   std::string items;
   for (const auto& o : outcomes) {
     if (o.code != exit_code::ok) throw failure(o.code, o.error);
-    const auto run =
-        pending(o.db, migrations, target ? std::optional(resolve_target(*target, migrations, o.db)) : std::nullopt, true);
+    const auto goal = target ? std::optional(resolve_target(*target, migrations, o.db)) : std::nullopt;
+    const auto run = pending(o.db, migrations, goal, true, allow_checksum_mismatch);
     if (!json) std::cout << (items.empty() ? "" : "\n") << pending_sql(o.db, run, true);
     items += (items.empty() ? "\n  " : ",\n  ") + pending_json(o.db, run, true);
   }
@@ -157,7 +157,7 @@ int upgrade_command(const arguments& args) {
     if (jobs < 1) throw failure(exit_code::usage, "--jobs must be at least 1");
 
     auto outcomes = expand_databases(values["db"].as<std::vector<std::string>>());
-    if (values.count("dry-run") || values.count("sql")) return print_pending(outcomes, migrations, target, json);
+    if (values.count("dry-run") || values.count("sql")) return print_pending(outcomes, migrations, target, json, base.allow_checksum_mismatch);
     const bool several = outcomes.size() > 1;
     std::mutex output;
     progress_reporter progress(migrations);
@@ -165,13 +165,6 @@ int upgrade_command(const arguments& args) {
     auto migrate_one = [&](database_outcome& outcome) {
       if (outcome.code != exit_code::ok) return;
       apply_options options = base;
-      try {
-        if (target) options.target = resolve_target(*target, migrations, outcome.db);
-      } catch (const failure& e) {
-        outcome.code = e.code();
-        outcome.error = e.what();
-        return;
-      }
       options.log = [&](const std::string& line) {
         outcome.log.push_back(line);
         if (json) return;
@@ -181,6 +174,7 @@ int upgrade_command(const arguments& args) {
       };
       if (!json && !several) progress.attach(options);
       try {
+        if (target) options.target = resolve_target(*target, migrations, outcome.db);
         outcome.result = upgrade(outcome.db, migrations, options);
       } catch (const failure& e) {
         outcome.code = e.code();

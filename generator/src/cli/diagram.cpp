@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace litemig::cli {
 
@@ -28,11 +29,44 @@ std::string mermaid_text(std::string_view text) {
   return out;
 }
 
-// The entity as Mermaid names it: the table's name, or a safe name labelled with the real one.
-std::string entity(std::string_view table_name) {
-  const auto word = mermaid_word(table_name);
-  return word == table_name ? word : fmt::format("{}[\"{}\"]", word, mermaid_text(table_name));
-}
+// Mermaid's name of each table: its own name when Mermaid can read it, otherwise a word made
+// of it, distinct from every other table's ("a b" and "a_b" become a_b and a_b_2).
+class entity_names {
+ public:
+  explicit entity_names(const std::vector<const schema*>& schemas) {
+    std::vector<std::string> all;
+    for (const auto* s : schemas) {
+      for (const auto& t : s->tables) {
+        all.push_back(t.name);
+        for (const auto& fk : t.foreign_keys) all.push_back(fk.parent_table);
+      }
+    }
+    // Names Mermaid reads as they are keep them; the others take what is left.
+    for (const bool readable : {true, false}) {
+      for (const auto& name : all) {
+        if ((mermaid_word(name) == name) == readable) add(name);
+      }
+    }
+  }
+  const std::string& id(std::string_view table_name) const { return ids_.at(lower_ascii(table_name)); }
+  // The entity's declaration: its id, labelled with the real name when they differ.
+  std::string declared(std::string_view table_name) const {
+    const auto& word = id(table_name);
+    return word == table_name ? word : fmt::format("{}[\"{}\"]", word, mermaid_text(table_name));
+  }
+
+ private:
+  void add(std::string_view table_name) {
+    const auto key = lower_ascii(table_name);
+    if (ids_.count(key)) return;
+    auto word = mermaid_word(table_name);
+    for (int n = 2; taken_.count(lower_ascii(word)); ++n) word = fmt::format("{}_{}", mermaid_word(table_name), n);
+    taken_.insert(lower_ascii(word));
+    ids_[key] = word;
+  }
+  std::map<std::string, std::string> ids_;
+  std::set<std::string> taken_;
+};
 
 bool in_parts(const std::vector<key_part>& parts, std::string_view column_name) {
   for (const auto& part : parts) {
@@ -60,8 +94,9 @@ std::string keys(const table& t, const column& c) {
 // Marks of one table's columns by lower-cased column name.
 using column_marks = std::map<std::string, std::string>;
 
-std::string entity_block(const table& t, const column_marks& marks, const std::vector<column>& dropped) {
-  std::string text = fmt::format("  {} {{\n", entity(t.name));
+std::string entity_block(const entity_names& names, const table& t, const column_marks& marks,
+                         const std::vector<column>& dropped) {
+  std::string text = fmt::format("  {} {{\n", names.declared(t.name));
   auto attribute = [&](const column& c, const std::string& mark) {
     const auto type = c.type.empty() ? std::string("ANY") : mermaid_word(c.type, "()[]");
     std::string comment = c.not_null ? "NOT NULL" : "";
@@ -78,7 +113,7 @@ std::string entity_block(const table& t, const column_marks& marks, const std::v
 }
 
 // One line per foreign key: the parent has one row for many (or one, when the key is unique) children.
-std::string relationships(const table& t) {
+std::string relationships(const entity_names& names, const table& t) {
   std::string text;
   for (const auto& fk : t.foreign_keys) {
     bool optional = false;
@@ -95,8 +130,8 @@ std::string relationships(const table& t) {
     }
     std::string label;
     for (const auto& name : fk.columns) label += (label.empty() ? "" : ", ") + name;
-    text += fmt::format("  {} {}--{} {} : \"{}\"\n", mermaid_word(fk.parent_table), optional ? "|o" : "||",
-                        unique ? "o|" : "o{", mermaid_word(t.name), mermaid_text(label));
+    text += fmt::format("  {} {}--{} {} : \"{}\"\n", names.id(fk.parent_table), optional ? "|o" : "||",
+                        unique ? "o|" : "o{", names.id(t.name), mermaid_text(label));
   }
   return text;
 }
@@ -110,11 +145,12 @@ std::string header(const std::string& title, const std::vector<std::string>& not
 }  // namespace
 
 std::string er_diagram(const schema& s, const std::string& title) {
+  const entity_names names({&s});
   std::string body;
   std::string links;
   for (const auto& t : s.tables) {
-    body += entity_block(t, {}, {});
-    links += relationships(t);
+    body += entity_block(names, t, {}, {});
+    links += relationships(names, t);
   }
   std::vector<std::string> notes;
   for (const auto& v : s.virtual_tables) notes.push_back(fmt::format("virtual table {} ({}), not drawn", v.name, v.module));
@@ -122,6 +158,7 @@ std::string er_diagram(const schema& s, const std::string& title) {
 }
 
 std::string er_diagram_of_change(const schema& before, const schema& after, const part_plan& plan, const std::string& title) {
+  const entity_names names({&after, &before});
   std::vector<std::string> notes;
   std::string body;
   std::string links;
@@ -166,15 +203,15 @@ std::string er_diagram_of_change(const schema& before, const schema& after, cons
         if (same_name(earlier, t.name)) notes.push_back(fmt::format("table {}: changed", t.name));
       }
     }
-    body += entity_block(t, marks, dropped);
-    links += relationships(t);
+    body += entity_block(names, t, marks, dropped);
+    links += relationships(names, t);
   }
   for (const auto& t : before.tables) {
     if (std::find(kept.begin(), kept.end(), lower_ascii(t.name)) != kept.end()) continue;
     notes.push_back(fmt::format("table {}: dropped", t.name));
     column_marks marks;
     for (const auto& c : t.columns) marks[lower_ascii(c.name)] = "dropped";
-    body += entity_block(t, marks, {});
+    body += entity_block(names, t, marks, {});
   }
   auto objects = [&](const auto& old_list, const auto& new_list, const char* kind) {
     for (const auto& o : new_list) {

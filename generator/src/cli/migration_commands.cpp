@@ -97,6 +97,11 @@ std::string pending_json(const std::string& db, const pending_run& run, bool up)
 }
 
 schema load_schema(const std::string& path) {
+  std::error_code error;
+  // A FIFO named like a snapshot would be read forever; a database path is checked when opened.
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+    throw failure(exit_code::failure, fmt::format("{}: not a regular file; a schema is a database or a .sql file", path));
+  }
   try {
     return inspect_file(path);
   } catch (const sqlite::error& e) {

@@ -46,7 +46,7 @@ settings_source read_project_file(const fs::path& file) {
     throw failure(exit_code::usage, fmt::format("{}: not a regular file; a project's settings are a text file", file.string()));
   }
   std::ifstream in(file);
-  if (!in) throw failure(exit_code::usage, fmt::format("{}: cannot be read", file.string()));
+  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot be read", file.string()));
   po::options_description known;
   for (const auto& name : project_setting_names()) known.add_options()(name.c_str(), po::value<std::string>());
   settings_source source{file.string(), {}};
@@ -54,7 +54,11 @@ settings_source read_project_file(const fs::path& file) {
     po::variables_map values;
     po::store(po::parse_config_file(in, known), values);
     for (const auto& name : project_setting_names()) {
-      if (values.count(name)) source.values[name] = from_file_folder(file, values[name].as<std::string>());
+      if (!values.count(name)) continue;
+      const auto& value = values[name].as<std::string>();
+      // An empty path would name the file's own folder.
+      if (value.empty()) throw failure(exit_code::usage, fmt::format("{}: the setting '{}' is empty", file.string(), name));
+      source.values[name] = from_file_folder(file, value);
     }
   } catch (const po::unknown_option& e) {
     throw failure(exit_code::usage, fmt::format("{}: unknown setting '{}' (known: dir, db, reference, hints)", file.string(),

@@ -97,7 +97,8 @@ std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrati
 // without writing: a missing file is at version 0, a database without bookkeeping is at the
 // snapshot its schema equals. Refuses what the applier would: a database newer than MIGRATIONS
 // (exit 5), a target past the database in the wrong direction (exit 2), an unversioned schema
-// matching no snapshot (exit 4).
+// matching no snapshot (exit 4), an applied migration whose file changed (exit 6, unless
+// ALLOW_CHECKSUM_MISMATCH). The schema is not compared with its snapshot (check does that).
 struct pending_run {
   std::int64_t from_version = 0;
   std::int64_t to_version = 0;
@@ -105,7 +106,7 @@ struct pending_run {
   std::vector<const migration*> migrations;   // in the order they would run
 };
 pending_run pending(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> target,
-                    bool up);
+                    bool up, bool allow_checksum_mismatch = false);
 
 // Name of the table that records applied migrations.
 inline constexpr const char* history_table = "litemig_history";
