@@ -45,7 +45,10 @@ void print_help() {
   for (const auto& [name, entry] : command_table()) {
     std::cout << fmt::format("  {:<10} {}\n", name, entry.summary);
   }
-  std::cout << "\nRun 'litemig <command> --help' for a command's options.\n"
+  std::cout << "\nRun 'litemig <command> --help' for a command's options. A litemig.conf in this\n"
+               "folder or a parent (dir = ..., db = ..., reference = ..., hints = ...) and the\n"
+               "LITEMIG_DIR, LITEMIG_DB, LITEMIG_REFERENCE and LITEMIG_HINTS variables fill the\n"
+               "options left out.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or malformed input, 3 decision needed,\n"
                "4 schema mismatch, 5 database newer than the migrations, 6 checksum mismatch,\n"
                "7 database locked, 8 pre-flight refused the data.\n";
