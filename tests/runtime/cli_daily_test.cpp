@@ -88,6 +88,18 @@ TEST_F(CliDaily, HeadAndRelativeTargetsMoveFromTheDatabasesVersion) {
   EXPECT_TRUE(contains(stamped.out, "stamped as version 3")) << stamped.out;
 }
 
+TEST_F(CliDaily, ARelativeTargetCountsFromTheVersionAnUnversionedDatabaseIsAdoptedAt) {
+  const auto db = path("legacy.sqlite3");
+  { sqlite::database(db, sqlite::open_mode::create).execute(read_file(migrations() / "snapshots/0002.sql")); }
+  auto dry = litemig({"upgrade", "--db", db.string(), "--dir", dir(), "--to", "+1", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.out, "version 2 to 3, 1 migration (adopted as 2 first)")) << dry.out;
+  auto next = litemig({"upgrade", "--db", db.string(), "--dir", dir(), "--to", "+1", "--no-backup"});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_TRUE(contains(next.out, "adopted as 2")) << next.out;
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+}
+
 TEST_F(CliDaily, CurrentWithADirectorySaysHeadOrHowManyArePending) {
   const auto db = path("app.sqlite3");
   create_library_database(db, migrations(), 1);

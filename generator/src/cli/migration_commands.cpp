@@ -64,7 +64,9 @@ std::int64_t resolve_target(const target_spec& target, const migration_set& migr
   if (!target.relative) return target.number;
   std::error_code error;
   const bool exists = std::filesystem::exists(std::filesystem::symlink_status(db, error));
-  const auto base = exists ? current(db).version : 0;
+  // The version upgrade would start from: an unversioned database is first adopted at the
+  // snapshot its schema equals.
+  const auto base = exists ? pending(db, migrations, std::nullopt, true, true).from_version : 0;
   const auto version = base + target.number;
   if (version < 0 || version > newest) {
     throw failure(exit_code::usage,

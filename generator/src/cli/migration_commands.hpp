@@ -33,7 +33,8 @@ struct target_spec {
 };
 // Throws failure(exit_code::usage) for anything else.
 target_spec parse_target(const std::string& text);
-// The version TARGET names for DB (read only when TARGET is relative; a missing file is at 0).
+// The version TARGET names for DB (read only when TARGET is relative; a missing file is at 0,
+// a database without bookkeeping at the snapshot its schema equals).
 // Throws failure(exit_code::usage) when it falls outside 0..the newest migration.
 std::int64_t resolve_target(const target_spec& target, const migration_set& migrations, const std::string& db);
 // The --to option's help text.
