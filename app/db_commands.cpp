@@ -25,6 +25,7 @@ using litemig::json_string;
 
 struct db_options {
   bool json = false;
+  bool vacuum = false;
   std::optional<std::int64_t> to;
 };
 
@@ -33,6 +34,9 @@ db_options parse_options(const std::string& command, const std::vector<std::stri
   std::int64_t to = 0;
   po::options_description options("tunetrees db " + command);
   options.add_options()("json", "machine-readable output")("to", po::value(&to), "target migration number");
+  if (command == "upgrade") {
+    options.add_options()("vacuum", "VACUUM after migrating when the migrations left free pages: the file shrinks back");
+  }
   po::variables_map values;
   try {
     po::store(po::command_line_parser(args).options(options).run(), values);
@@ -41,6 +45,7 @@ db_options parse_options(const std::string& command, const std::vector<std::stri
     throw failure(exit_code::usage, fmt::format("{} (tunetrees db {})", e.what(), command));
   }
   parsed.json = values.count("json") > 0;
+  parsed.vacuum = values.count("vacuum") > 0;
   if (values.count("to")) parsed.to = to;
   return parsed;
 }
@@ -91,6 +96,7 @@ int show_history(const std::filesystem::path& db, const db_options& options) {
 int apply(const std::filesystem::path& db, bool backup, const db_options& options, bool down) {
   litemig::apply_options apply;
   apply.backup = backup;
+  apply.vacuum = options.vacuum;
   if (!options.json) apply.log = [](const std::string& line) { std::cout << line << "\n"; };
   litemig::apply_result result;
   if (down) {

@@ -1,5 +1,7 @@
 #include "litemig/data_check.hpp"
 
+#include "litemig/sql_tokens.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,9 +13,6 @@
 namespace litemig {
 namespace {
 
-constexpr int storage_integer = 1;
-constexpr int storage_float = 2;
-constexpr int storage_text = 3;
 
 std::string number_text(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9007199254740992.0) {
@@ -36,10 +35,11 @@ std::string text_value(const std::string& text) {
 
 std::optional<std::string> normalised_value(const sqlite::statement& row, int index) {
   switch (row.column_type(index)) {
-    case storage_integer: return std::to_string(row.column_int(index));
-    case storage_float: return number_text(row.column_double(index));
-    case storage_text: return text_value(row.column_text(index));
-    default: break;
+    case sqlite::storage_class::integer: return std::to_string(row.column_int(index));
+    case sqlite::storage_class::real: return number_text(row.column_double(index));
+    case sqlite::storage_class::text: return text_value(row.column_text(index));
+    case sqlite::storage_class::blob:
+    case sqlite::storage_class::null: break;
   }
   if (row.is_null(index)) return std::nullopt;
   return "blob:" + row.column_text(index);
@@ -83,9 +83,24 @@ std::string describe_row(const std::vector<std::string>& names, const row_values
   for (std::size_t i = 0; i < row.size() && i < names.size(); ++i) {
     auto value = row[i] ? *row[i] : std::string("NULL");
     if (value.size() > 40) value = value.substr(0, 37) + "...";
-    text += fmt::format("{}{}={}", i ? ", " : "", names[i], value);
+    text += fmt::format("{}{}={}", i ? ", " : "", printable(names[i]), printable(value));
   }
   return "(" + text + ")";
+}
+
+// The rows of OLD_TABLE and NEW_TABLE as multisets of the values at the given indexes: a line
+// describing the first difference, or nothing.
+std::optional<std::string> compare_rows(const table_data& old_table, const table_data& new_table,
+                                        const std::vector<std::string>& names, const std::vector<std::size_t>& old_indexes,
+                                        const std::vector<std::size_t>& new_indexes) {
+  const auto old_rows = project(old_table, old_indexes);
+  const auto new_rows = project(new_table, new_indexes);
+  if (old_rows.size() != new_rows.size()) {
+    return fmt::format("table {}: {} rows before, {} after", printable_name(old_table.name), old_rows.size(), new_rows.size());
+  }
+  if (old_rows == new_rows) return std::nullopt;
+  const auto differs = std::mismatch(old_rows.begin(), old_rows.end(), new_rows.begin());
+  return fmt::format("table {}: row {} lost or changed", printable_name(old_table.name), describe_row(names, *differs.first));
 }
 
 // A table of AFTER that BEFORE did not have, with the same number of rows and shared column names.
@@ -144,12 +159,12 @@ data_comparison compare_kept_data(const database_data& before, const database_da
     if (const auto found = after.find(key); found != after.end()) {
       new_table = &found->second;
     } else if (only) {
-      result.problems.push_back(fmt::format("table \"{}\" with {} rows is gone", old_table.name, old_table.rows.size()));
+      result.problems.push_back(fmt::format("table {} with {} rows is gone", printable_name(old_table.name), old_table.rows.size()));
       continue;
     } else if ((new_table = renamed_table(old_table, before, after))) {
-      result.notes.push_back(fmt::format("table \"{}\" renamed to \"{}\"", old_table.name, new_table->name));
+      result.notes.push_back(fmt::format("table {} renamed to {}", printable_name(old_table.name), printable_name(new_table->name)));
     } else {
-      result.notes.push_back(fmt::format("table \"{}\" dropped ({} rows)", old_table.name, old_table.rows.size()));
+      result.notes.push_back(fmt::format("table {} dropped ({} rows)", printable_name(old_table.name), old_table.rows.size()));
       continue;
     }
 
@@ -171,29 +186,50 @@ data_comparison compare_kept_data(const database_data& before, const database_da
       if (const auto same = column_index(*new_table, name)) {
         keep(i, *same);
       } else if (only) {
-        result.problems.push_back(fmt::format("table \"{}\": column \"{}\" is gone", old_table.name, name));
+        result.problems.push_back(fmt::format("table {}: column {} is gone", printable_name(old_table.name), printable_name(name)));
       } else if (const auto renamed = renamed_column(old_table, i, *new_table, used)) {
-        result.notes.push_back(fmt::format("column \"{}\".\"{}\" renamed to \"{}\"", old_table.name, name,
-                                           new_table->columns[*renamed]));
+        result.notes.push_back(fmt::format("column {}.{} renamed to {}", printable_name(old_table.name), printable_name(name),
+                                           printable_name(new_table->columns[*renamed])));
         keep(i, *renamed);
       } else {
-        result.notes.push_back(fmt::format("column \"{}\".\"{}\" dropped", old_table.name, name));
+        result.notes.push_back(fmt::format("column {}.{} dropped", printable_name(old_table.name), printable_name(name)));
       }
     }
     result.kept[key] = kept_names;
 
-    const auto old_rows = project(old_table, old_indexes);
-    const auto new_rows = project(*new_table, new_indexes);
-    if (old_rows.size() != new_rows.size()) {
-      result.problems.push_back(fmt::format("table \"{}\": {} rows before, {} after", old_table.name, old_rows.size(),
-                                            new_rows.size()));
-    } else if (old_rows != new_rows) {
-      const auto differs = std::mismatch(old_rows.begin(), old_rows.end(), new_rows.begin());
-      result.problems.push_back(fmt::format("table \"{}\": row {} lost or changed", old_table.name,
-                                            describe_row(kept_names, *differs.first)));
+    if (auto problem = compare_rows(old_table, *new_table, kept_names, old_indexes, new_indexes)) {
+      result.problems.push_back(std::move(*problem));
     }
   }
   return result;
+}
+
+std::vector<std::string> compare_kept_tables(const database_data& before, const database_data& after,
+                                             const std::vector<kept_table>& kept) {
+  std::vector<std::string> problems;
+  for (const auto& k : kept) {
+    const auto old_table = before.find(lower_ascii(k.before));
+    const auto new_table = after.find(lower_ascii(k.after));
+    if (old_table == before.end()) continue;
+    if (new_table == after.end()) {
+      problems.push_back(fmt::format("table {} with {} rows is gone", printable_name(k.before), old_table->second.rows.size()));
+      continue;
+    }
+    std::vector<std::string> names;
+    std::vector<std::size_t> old_indexes, new_indexes;
+    for (const auto& [old_name, new_name] : k.columns) {
+      const auto old_index = column_index(old_table->second, old_name);
+      const auto new_index = column_index(new_table->second, new_name);
+      if (!old_index || !new_index) continue;
+      names.push_back(old_name);
+      old_indexes.push_back(*old_index);
+      new_indexes.push_back(*new_index);
+    }
+    if (auto problem = compare_rows(old_table->second, new_table->second, names, old_indexes, new_indexes)) {
+      problems.push_back(std::move(*problem));
+    }
+  }
+  return problems;
 }
 
 }  // namespace litemig

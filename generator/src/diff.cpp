@@ -1,5 +1,7 @@
 #include "litemig/diff.hpp"
 
+#include "litemig/sql_tokens.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -62,6 +64,44 @@ void diff_objects(const std::vector<T>& from, const std::vector<T>& to, std::vec
   }
 }
 
+// The rename hints among CANDIDATES that apply: the old name (OLD_NAME of the hint) exists
+// before, the new name after, and the new name is free before or itself renamed away (a chain,
+// or a swap the plan carries out through a temporary name). The first hint per name counts.
+template <typename OldName, typename Before, typename After>
+std::vector<const hint*> applicable_renames(const std::vector<const hint*>& candidates, OldName old_name, Before before,
+                                            After after) {
+  std::vector<const hint*> renames;
+  for (const auto* h : candidates) {
+    const bool duplicate = std::any_of(renames.begin(), renames.end(), [&](const hint* r) {
+      return same_name(old_name(*r), old_name(*h)) || same_name(r->new_name, h->new_name);
+    });
+    if (!duplicate && before(old_name(*h)) && after(h->new_name) && !same_name(old_name(*h), h->new_name)) renames.push_back(h);
+  }
+  const auto renamed_away = [&](std::string_view name) {
+    return std::any_of(renames.begin(), renames.end(), [&](const hint* r) { return same_name(old_name(*r), name); });
+  };
+  for (auto it = renames.begin(); it != renames.end();) {
+    if (before((*it)->new_name) && !renamed_away((*it)->new_name)) {
+      renames.erase(it);
+      it = renames.begin();  // a rename that waited for this one may no longer apply
+    } else {
+      ++it;
+    }
+  }
+  return renames;
+}
+
+bool renamed_away(const std::vector<const hint*>& renames, std::string_view old_name) {
+  return std::any_of(renames.begin(), renames.end(), [&](const hint* h) {
+    return same_name(h->what == hint::kind::rename_table ? h->table : h->column, old_name);
+  });
+}
+
+const hint* rename_to(const std::vector<const hint*>& renames, std::string_view new_name) {
+  const auto found = std::find_if(renames.begin(), renames.end(), [&](const hint* h) { return same_name(h->new_name, new_name); });
+  return found == renames.end() ? nullptr : *found;
+}
+
 class differ {
  public:
   differ(const schema& from, const schema& to, const hints& given, decision_policy policy)
@@ -84,32 +124,31 @@ class differ {
 
  private:
   void match_tables() {
+    std::vector<const hint*> candidates;
+    for (const auto& h : hints_.entries) {
+      if (h.what == hint::kind::rename_table) candidates.push_back(&h);
+    }
+    const auto renames = applicable_renames(
+        candidates, [](const hint& h) -> const std::string& { return h.table; },
+        [&](std::string_view name) { return from_.find_table(name) != nullptr; },
+        [&](std::string_view name) { return to_.find_table(name) != nullptr; });
     std::vector<const table*> gone;
     std::vector<const table*> arrived;
     std::vector<std::pair<const table*, const table*>> pairs;
     for (const auto& t : to_.tables) {
-      if (const auto* f = from_.find_table(t.name)) {
+      if (const auto* h = rename_to(renames, t.name)) {
+        h->used = true;
+        const auto* f = from_.find_table(h->table);
+        result_.changes.emplace_back(change::table_renamed{f, &t});
+        pairs.emplace_back(f, &t);
+      } else if (const auto* f = from_.find_table(t.name); f && !renamed_away(renames, t.name)) {
         pairs.emplace_back(f, &t);
       } else {
         arrived.push_back(&t);
       }
     }
     for (const auto& f : from_.tables) {
-      if (!to_.find_table(f.name)) gone.push_back(&f);
-    }
-    for (auto it = gone.begin(); it != gone.end();) {
-      const auto* h = hints_.find_table_rename_from((*it)->name);
-      const auto target = h ? std::find_if(arrived.begin(), arrived.end(), [&](const table* t) { return same_name(t->name, h->new_name); })
-                            : arrived.end();
-      if (target == arrived.end()) {
-        ++it;
-        continue;
-      }
-      h->used = true;
-      result_.changes.emplace_back(change::table_renamed{*it, *target});
-      pairs.emplace_back(*it, *target);
-      arrived.erase(target);
-      it = gone.erase(it);
+      if (!renamed_away(renames, f.name) && !to_.find_table(f.name)) gone.push_back(&f);
     }
     std::set<std::string> suggested_targets;
     for (const auto* f : gone) {
@@ -130,11 +169,12 @@ class differ {
       if (similar) {
         suggested_targets.insert(lower_ascii(similar->name));
         d.choices.push_back(make_hint(hint::kind::rename_table, f->name, {}, similar->name));
-        d.meaning = fmt::format("table \"{}\" disappeared while the similar table \"{}\" appeared: rename it to keep "
+        d.meaning = fmt::format("table {} disappeared while the similar table {} appeared: rename it to keep "
                                 "its rows, or drop it to delete them",
-                                f->name, similar->name);
+                                printable_name(f->name), printable_name(similar->name));
       } else {
-        d.meaning = fmt::format("table \"{}\" is not in the reference database: dropping it deletes its rows", f->name);
+        d.meaning = fmt::format("table {} is not in the reference database: dropping it deletes its rows",
+                                printable_name(f->name));
       }
       d.choices.push_back(make_hint(hint::kind::drop_table, f->name));
       result_.decisions.push_back(std::move(d));
@@ -155,8 +195,8 @@ class differ {
       if (!dropped || hints_.allows_drop_table(dropped->from->name)) continue;
       decision d;
       d.choices.push_back(make_hint(hint::kind::drop_table, dropped->from->name));
-      d.meaning = fmt::format("virtual table \"{}\" is dropped or redefined: recreating it deletes the rows it holds",
-                              dropped->from->name);
+      d.meaning = fmt::format("virtual table {} is dropped or redefined: recreating it deletes the rows it holds",
+                              printable_name(dropped->from->name));
       result_.decisions.push_back(std::move(d));
     }
   }
@@ -174,19 +214,26 @@ class differ {
   void alter_table(const table& f, const table& t) {
     change::table_altered altered{&f, &t, std::vector<const column*>(t.columns.size(), nullptr),
                                   std::vector<std::optional<std::string>>(t.columns.size()), {}};
-    bool renamed_columns = false;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) altered.sources[i] = f.find_column(t.columns[i].name);
+    std::vector<const hint*> candidates;
     for (const auto& old_column : f.columns) {
-      if (t.find_column(old_column.name)) continue;
-      if (const auto* h = column_rename(f, t, old_column)) {
-        const auto target = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return same_name(c.name, h->new_name); });
-        if (target != t.columns.end() && !f.find_column(target->name)) {
-          h->used = true;
-          altered.sources[static_cast<std::size_t>(target - t.columns.begin())] = &old_column;
-          renamed_columns = true;
-          continue;
-        }
+      if (const auto* h = column_rename(f, t, old_column)) candidates.push_back(h);
+    }
+    const auto renames = applicable_renames(
+        candidates, [](const hint& h) -> const std::string& { return h.column; },
+        [&](std::string_view name) { return f.find_column(name) != nullptr; },
+        [&](std::string_view name) { return t.find_column(name) != nullptr; });
+    const bool renamed_columns = !renames.empty();
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      const auto& name = t.columns[i].name;
+      if (const auto* h = rename_to(renames, name)) {
+        h->used = true;
+        altered.sources[i] = f.find_column(h->column);
+      } else if (!renamed_away(renames, name)) {
+        altered.sources[i] = f.find_column(name);
       }
+    }
+    for (const auto& old_column : f.columns) {
+      if (std::find(altered.sources.begin(), altered.sources.end(), &old_column) != altered.sources.end()) continue;
       if (policy_ == decision_policy::automatic || hints_.allows_drop_column(t.name, old_column.name) ||
           hints_.allows_drop_column(f.name, old_column.name)) {
         altered.dropped.push_back(&old_column);
@@ -208,13 +255,13 @@ class differ {
       if (candidate) suggested_columns_.insert(lower_ascii(t.name) + "." + lower_ascii(candidate->name));
       if (candidate) {
         d.choices.push_back(make_hint(hint::kind::rename_column, t.name, old_column.name, candidate->name));
-        d.meaning = fmt::format("column \"{}\" of table \"{}\" disappeared while \"{}\" of the same type appeared: "
+        d.meaning = fmt::format("column {} of table {} disappeared while {} of the same type appeared: "
                                 "rename it to keep its values, or drop it to delete them",
-                                old_column.name, t.name, candidate->name);
+                                printable_name(old_column.name), printable_name(t.name), printable_name(candidate->name));
       } else {
-        d.meaning = fmt::format("column \"{}\" of table \"{}\" is not in the reference database: dropping it deletes "
+        d.meaning = fmt::format("column {} of table {} is not in the reference database: dropping it deletes "
                                 "its values",
-                                old_column.name, t.name);
+                                printable_name(old_column.name), printable_name(t.name));
       }
       d.choices.push_back(make_hint(hint::kind::drop_column, t.name, old_column.name));
       result_.decisions.push_back(std::move(d));
@@ -240,29 +287,56 @@ class differ {
     });
   }
 
+  // Whether COLUMN of T is in a unique index of the target schema.
+  bool in_unique_index(const table& t, const column& c) const {
+    return std::any_of(to_.indexes.begin(), to_.indexes.end(), [&](const index& i) {
+      if (!i.unique || !same_name(i.table, t.name)) return false;
+      const auto tokens = tokenize(i.sql);
+      const auto open = std::find_if(tokens.begin(), tokens.end(), [](const token& x) { return x.is_punct("("); });
+      return std::any_of(open, tokens.end(), [&](const token& x) { return x.is_identifier() && same_name(x.value, c.name); });
+    });
+  }
+
   void decide_fill(const table& f, const table& t, std::size_t i, change::table_altered& altered) {
     const auto& c = t.columns[i];
     if (c.is_generated()) return;
     const auto* source = altered.sources[i];
-    if (const auto* h = fill_hint(f, t, c)) {
-      h->used = true;
-      altered.fills[i] = h->expression;
-      return;
+    const bool gains_not_null = c.not_null && (source == nullptr || !source->not_null || source->is_generated());
+    // A fill gives a new column its values or a column that becomes NOT NULL values for its NULLs;
+    // anywhere else it would change nothing, and it stays unused.
+    if (source == nullptr || gains_not_null) {
+      if (const auto* h = fill_hint(f, t, c)) {
+        h->used = true;
+        altered.fills[i] = h->expression;
+        return;
+      }
     }
-    const bool gains_nulls_problem = c.not_null && !c.default_key && (source == nullptr || !source->not_null || source->is_generated());
-    if (!gains_nulls_problem) return;
+    const bool unique = t.column_in_unique_key(c.name) || in_unique_index(t, c);
+    if (policy_ == decision_policy::automatic && source == nullptr) {
+      // A restored rowid alias takes fresh rowids (NULL); a restored key column one value per row.
+      if (t.is_rowid_alias(c.name)) return;
+      const bool constant = c.not_null || c.default_key;  // NULLs are distinct, a default is not
+      if (constant && unique) {
+        altered.fills[i] = distinct_value(f, c);
+        return;
+      }
+    }
+    if (!gains_not_null || c.default_key) return;
     if (policy_ == decision_policy::automatic) {
-      altered.fills[i] = source && source->default_sql ? *source->default_sql : neutral_value(c);
+      altered.fills[i] = unique                                 ? distinct_value(f, c)
+                         : source && source->default_sql ? *source->default_sql
+                                                          : neutral_value(c);
       return;
     }
     decision d;
-    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, neutral_value(c)));
-    d.meaning = source ? fmt::format("column \"{}\" of table \"{}\" becomes NOT NULL without a default: existing NULLs "
+    // One constant for every row would break a key: the suggestion gives each row its own value.
+    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, unique ? distinct_value(f, c) : neutral_value(c)));
+    d.meaning = source ? fmt::format("column {} of table {} becomes NOT NULL without a default: existing NULLs "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
-                                     c.name, t.name)
-                       : fmt::format("new column \"{}\" of table \"{}\" is NOT NULL without a default: existing rows "
+                                     printable_name(c.name), printable_name(t.name))
+                       : fmt::format("new column {} of table {} is NOT NULL without a default: existing rows "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
-                                     c.name, t.name);
+                                     printable_name(c.name), printable_name(t.name));
     result_.decisions.push_back(std::move(d));
   }
 
@@ -285,6 +359,15 @@ std::string neutral_value(const column& col) {
   }
   if (type.find("BLOB") != std::string::npos || type.empty()) return type.empty() ? "''" : "x''";
   return "0";
+}
+
+std::string distinct_value(const table& from, const column& col) {
+  const auto rowid = from.rowid_name();
+  const auto number = rowid.empty() ? std::string("row_number() OVER ()") : rowid;
+  const auto neutral = neutral_value(col);
+  if (neutral == "''") return fmt::format("CAST({} AS TEXT)", number);
+  if (neutral == "x''") return fmt::format("CAST({} AS BLOB)", number);
+  return number;
 }
 
 schema_diff diff(const schema& from, const schema& to, const hints& given, decision_policy policy) {

@@ -9,6 +9,8 @@
 #include "litemig/migration.hpp"
 #include "litemig/plan.hpp"
 #include "litemig/render.hpp"
+#include "litemig/self_check.hpp"
+#include "litemig/sql_tokens.hpp"
 #include "litemig/sqlite.hpp"
 
 #include "previous_schema.hpp"
@@ -37,12 +39,13 @@ reference_database load_reference(const fs::path& path) {
     sqlite::database db(path, sqlite::open_mode::read_only);
     db.validate();
     auto s = inspect(db);
+    check_writable(s, path.string());
     for (const auto& v : s.views) {
       try {
         db.prepare(fmt::format("SELECT * FROM {} LIMIT 0", sqlite::quote_identifier(v.name)));
       } catch (const sqlite::error& e) {
         throw failure(exit_code::failure,
-                      fmt::format("{}: view \"{}\" does not compile: {}", path.string(), v.name, e.sqlite_message()));
+                      fmt::format("{}: view {} does not compile: {}", path.string(), printable_name(v.name), e.sqlite_message()));
       }
     }
     return {std::move(db), std::move(s)};
@@ -115,26 +118,6 @@ std::string describe_first_change(const schema_diff& d) {
   return d.changes.size() > 1 ? first + " and more" : first;
 }
 
-// Runs the new migration on scratch databases: up must give the reference, down the previous
-// schema. A mismatch is litemig's own bug, reported before anything is written.
-void self_check(sqlite::database& scratch, const schema& previous, const schema& reference, const migration& m) {
-  const auto run = [&](const migration_part& part, const schema& expected, const char* which) {
-    try {
-      scratch.execute(part.sql);
-    } catch (const sqlite::error& e) {
-      throw failure(exit_code::failure, fmt::format("the generated {} part of {} fails on its own schema: {}", which,
-                                                    m.file_name, e.what()));
-    }
-    const auto differences = compare(expected, inspect(scratch));
-    if (!differences.empty()) {
-      throw failure(exit_code::failure, fmt::format("the generated {} part of {} does not reproduce its schema: {}", which,
-                                                    m.file_name, describe(differences)));
-    }
-  };
-  run(m.up, reference, "up");
-  run(m.down, previous, "down");
-}
-
 }  // namespace
 
 int parse_sqlite_version(const std::string& text) {
@@ -175,6 +158,7 @@ generate_result generate(const generate_options& options) {
   // One scratch database holds the previous schema: it is inspected, and later runs the new
   // migration for the self-check (loading a large schema is the costly part).
   auto [scratch, previous] = load_previous(set, previous_sql, reference_file);
+  if (latest > 0) check_writable(previous, set.locate(snapshot_file_name(latest)));
 
   generate_result result;
   if (compare(reference, previous).empty()) return result;
@@ -186,6 +170,7 @@ generate_result generate(const generate_options& options) {
     result.decisions = up_diff.decisions;
     return result;
   }
+  check_fills(given, scratch, previous);
   for (const auto* unused : given.unused()) {
     result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
   }
@@ -199,7 +184,8 @@ generate_result generate(const generate_options& options) {
   const auto name = slug_of(options.name ? *options.name : latest == 0 ? "initial" : describe_first_change(up_diff));
   const auto file_name = fmt::format("{:04}_{}.sql", version, name);
   const auto text = render_migration_file(version, name, up, down);
-  self_check(scratch, previous, reference, parse_migration(file_name, text));
+  const auto checked = parse_migration(file_name, text);
+  for (auto& warning : self_check(scratch, previous, reference, up_diff, checked)) result.warnings.push_back(std::move(warning));
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);

@@ -13,6 +13,8 @@ namespace litemig {
 
 namespace {
 
+constexpr std::string_view printed_prefix = "hint:";
+
 // Reads hint lines: words and SQL-quoted identifiers separated by spaces and dots.
 class line_reader {
  public:
@@ -63,6 +65,7 @@ class line_reader {
         }
         name += line_[pos_++];
       }
+      if (has_control_character(name)) fail(fmt::format("a control character in the quoted {}", what));
       return name;
     }
     const auto start = pos_;
@@ -117,6 +120,10 @@ std::string_view strip_comment(std::string_view line) {
 
 hint parse_line(std::string_view line, const std::string& origin, int number) {
   line_reader in(line, origin, number);
+  // Names with control characters are never written into migrations; a tab only separates words.
+  for (const char c : line) {
+    if (c != '\t' && has_control_character(std::string_view(&c, 1))) in.fail("a control character");
+  }
   hint h{};
   h.line = number;
   const auto verb = in.keyword();
@@ -187,13 +194,6 @@ std::string hint::text() const {
   return {};
 }
 
-const hint* hints::find_table_rename_from(std::string_view old_table) const {
-  for (const auto& h : entries) {
-    if (h.what == hint::kind::rename_table && same_name(h.table, old_table)) return &h;
-  }
-  return nullptr;
-}
-
 const hint* hints::find_column_rename(std::string_view table, std::string_view old_column) const {
   for (const auto& h : entries) {
     if (h.what == hint::kind::rename_column && same_name(h.table, table) && same_name(h.column, old_column)) return &h;
@@ -245,11 +245,53 @@ hints parse_hints(std::string_view text, const std::string& origin) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     ++number;
-    const auto line = trim(strip_comment(text.substr(start, end - start)));
+    auto line = trim(strip_comment(text.substr(start, end - start)));
+    // A line pasted as generate printed it.
+    if (lower_ascii(line.substr(0, printed_prefix.size())) == printed_prefix) line = trim(line.substr(printed_prefix.size()));
     if (!line.empty()) result.entries.push_back(parse_line(line, origin, number));
     start = end + 1;
   }
   return result;
+}
+
+namespace {
+
+// The table of FROM a fill names, by its name there or by the new name a rename hint gives it.
+const table* filled_table(const hints& given, const hint& fill, const schema& from) {
+  if (const auto* t = from.find_table(fill.table)) return t;
+  for (const auto& h : given.entries) {
+    if (h.what == hint::kind::rename_table && same_name(h.new_name, fill.table)) return from.find_table(h.table);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void check_fills(const hints& given, sqlite::database& db, const schema& from) {
+  for (const auto& h : given.entries) {
+    if (h.what != hint::kind::fill || !h.used) continue;
+    const auto* t = filled_table(given, h, from);
+    if (!t) continue;
+    const auto refuse = [&](std::string_view cause) {
+      throw failure(exit_code::usage, fmt::format("{}:{}: the fill of {}.{} must be one SQL expression over a row of {}: {}",
+                                                  given.origin, h.line, hint_identifier(h.table), hint_identifier(h.column),
+                                                  hint_identifier(t->name), cause));
+    };
+    // SQLite names the result column after the text of its expression: when that is not the
+    // whole of "0 + (EXPRESSION)", the expression closed its parenthesis and went on. No rows pass
+    // WHERE 0, so a row comes back only from an aggregate.
+    const auto column = fmt::format("0 + ({})", h.expression);
+    const auto select = fmt::format("SELECT {} FROM {} WHERE 0", column, sqlite::quote_identifier(t->name));
+    try {
+      auto statement = db.prepare(select);
+      if (statement.sql().size() != select.size() || statement.column_count() != 1 || statement.column_name(0) != column) {
+        refuse("more SQL follows the expression");
+      }
+      if (statement.step()) refuse("an aggregate folds the rows into one");
+    } catch (const sqlite::error& e) {
+      refuse(e.sqlite_message());
+    }
+  }
 }
 
 hints read_hints_file(const std::string& path) {

@@ -45,6 +45,30 @@ bool mentions_table(const std::string& sql, std::string_view table_name) {
 
 std::string q(std::string_view name) { return sqlite::quote_identifier(name); }
 
+using rename_pair = std::pair<std::string, std::string>;  // old name, new name
+
+// RENAMES in an order that runs: a rename waits while its new name is still the old name of a
+// pending one, and a cycle (a swap) goes through a temporary name.
+std::vector<rename_pair> ordered_renames(std::vector<rename_pair> pending) {
+  std::vector<rename_pair> ordered;
+  while (!pending.empty()) {
+    const auto ready = std::find_if(pending.begin(), pending.end(), [&](const rename_pair& r) {
+      return std::none_of(pending.begin(), pending.end(),
+                          [&](const rename_pair& other) { return &other != &r && same_name(other.first, r.second); });
+    });
+    if (ready != pending.end()) {
+      ordered.push_back(*ready);
+      pending.erase(ready);
+    } else {
+      auto& aside = pending.front();
+      auto temporary = "litemig_swap_" + aside.first;
+      ordered.emplace_back(aside.first, temporary);
+      aside.first = std::move(temporary);
+    }
+  }
+  return ordered;
+}
+
 bool same_table_definition(const table& a, const table& b) {
   table renamed = a;
   renamed.name = b.name;
@@ -105,7 +129,7 @@ class planner {
     }
     for (const auto* i : dropped_indexes_) plan_.steps.emplace_back(step::drop_index{i});
     for (const auto* v : dropped_virtual_) plan_.steps.emplace_back(step::drop_virtual_table{v});
-    for (const auto& r : renamed_) plan_.steps.emplace_back(step::rename_table{r.from->name, r.to->name});
+    for (const auto& [old_name, new_name] : table_renames()) plan_.steps.emplace_back(step::rename_table{old_name, new_name});
     plan_.steps.insert(plan_.steps.end(), table_steps.begin(), table_steps.end());
     for (const auto* t : dropped_tables_) plan_.steps.emplace_back(step::drop_table{t});
     for (const auto* t : created_tables_) plan_.steps.emplace_back(step::create_table{t});
@@ -124,6 +148,7 @@ class planner {
       if (created || triggers_to_recreate.contains(lower_ascii(t.name))) plan_.steps.emplace_back(step::create_trigger{&t});
     }
     collect_foreign_key_checks(rebuilt);
+    record_decisions(rebuilt);
     return std::move(plan_);
   }
 
@@ -167,12 +192,14 @@ class planner {
     if (std::any_of(a.fills.begin(), a.fills.end(), [](const auto& f) { return f.has_value(); })) return false;
     std::vector<plan_step> steps;
     const auto& name = a.to->name;
+    std::vector<rename_pair> renames;
     for (std::size_t i = 0; i < a.to->columns.size(); ++i) {
       const auto* source = a.sources[i];
-      if (source && !same_name(source->name, a.to->columns[i].name)) {
-        if (version_ < rename_column_since) return false;
-        steps.emplace_back(step::rename_column{name, source->name, a.to->columns[i].name});
-      }
+      if (source && !same_name(source->name, a.to->columns[i].name)) renames.emplace_back(source->name, a.to->columns[i].name);
+    }
+    if (!renames.empty() && version_ < rename_column_since) return false;
+    for (auto& [old_name, new_name] : ordered_renames(std::move(renames))) {
+      steps.emplace_back(step::rename_column{name, std::move(old_name), std::move(new_name)});
     }
     for (const auto* dropped : a.dropped) {
       if (version_ < drop_column_since) return false;
@@ -202,7 +229,9 @@ class planner {
       for (const auto& i : from_.indexes) {
         if (same_name(i.table, a.from->name) && !index_dropped(i)) scratch.execute(i.sql);
       }
-      for (const auto& r : renamed_) scratch.execute(fmt::format("ALTER TABLE {} RENAME TO {}", q(r.from->name), q(r.to->name)));
+      for (const auto& [old_name, new_name] : table_renames()) {
+        scratch.execute(fmt::format("ALTER TABLE {} RENAME TO {}", q(old_name), q(new_name)));
+      }
       for (const auto& s : steps) {
         std::visit(overloaded{
                        [&](const step::rename_column& x) {
@@ -244,7 +273,7 @@ class planner {
         r.copies.emplace_back(&c, q(source->name));
       }
     }
-    r.copy_rowid = !a.from->without_rowid && !a.to->without_rowid && !a.to->has_integer_primary_key();
+    r.copy_rowid = !a.from->rowid_name().empty() && !a.to->rowid_name().empty() && !a.to->has_integer_primary_key();
     table before = *a.from;
     before.name = a.to->name;
     std::vector<std::string> reasons;
@@ -287,6 +316,31 @@ class planner {
       }
     }
     plan_.foreign_key_check_tables.assign(names.begin(), names.end());
+  }
+
+  void record_decisions(const std::set<std::string>& rebuilt) {
+    auto& decided = plan_.decisions;
+    decided.declared = true;
+    for (const auto& t : to_.tables) {
+      if (rebuilt.contains(lower_ascii(t.name))) decided.rebuilt_tables.push_back(t.name);
+    }
+    for (const auto& r : renamed_) decided.renamed_tables.emplace_back(r.from->name, r.to->name);
+    for (const auto* a : altered_) {
+      for (std::size_t i = 0; i < a->to->columns.size(); ++i) {
+        const auto* source = a->sources[i];
+        if (source && !same_name(source->name, a->to->columns[i].name)) {
+          decided.renamed_columns.push_back({a->to->name, source->name, a->to->columns[i].name});
+        }
+      }
+      for (const auto* c : a->dropped) decided.dropped_columns.push_back({a->to->name, c->name});
+    }
+    for (const auto* t : dropped_tables_) decided.dropped_tables.push_back(t->name);
+  }
+
+  std::vector<rename_pair> table_renames() const {
+    std::vector<rename_pair> renames;
+    for (const auto& r : renamed_) renames.emplace_back(r.from->name, r.to->name);
+    return ordered_renames(std::move(renames));
   }
 
   const schema& from_;

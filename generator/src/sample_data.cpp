@@ -17,8 +17,6 @@ namespace {
 
 constexpr int attempts_per_row = 12;
 constexpr int max_parent_keys = 2000;
-constexpr int sqlite_constraint = 19;
-constexpr int sqlite_mismatch = 20;
 
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
@@ -66,11 +64,6 @@ std::vector<std::string> check_literals(const table& t, const column& c) {
   return literals;
 }
 
-bool is_rowid_alias(const table& t, const column& c) {
-  return t.has_integer_primary_key() && t.primary && t.primary->parts.size() == 1 &&
-         (same_name(t.primary->parts[0].expression, c.name) || t.primary->parts[0].expression == render_identifier(c.name));
-}
-
 // The parent's key tuples (as SQL literals) a child row may reference.
 std::vector<std::vector<std::string>> parent_keys(sqlite::database& db, const schema& s, const foreign_key& fk) {
   const table* parent = s.find_table(fk.parent_table);
@@ -79,7 +72,11 @@ std::vector<std::vector<std::string>> parent_keys(sqlite::database& db, const sc
   if (!fk.parent_columns.empty()) {
     for (const auto& name : fk.parent_columns) expressions.push_back("quote(" + sqlite::quote_identifier(name) + ")");
   } else if (parent->primary) {
-    for (const auto& part : parent->primary->parts) expressions.push_back("quote(" + part.expression + ")");
+    for (const auto& part : parent->primary->parts) {
+      // A column-level key holds the bare name, which may need quotes to read as SQL.
+      const auto* c = parent->find_column(part.expression);
+      expressions.push_back("quote(" + (c ? sqlite::quote_identifier(c->name) : part.expression) + ")");
+    }
   } else {
     return {};
   }
@@ -134,7 +131,7 @@ class row_maker {
   row_maker(sqlite::database& db, const schema& s, const table& t, std::uint32_t seed)
       : db_(db), schema_(s), table_(t), random_(seed) {
     for (const auto& c : t.columns) {
-      if (!c.is_generated() && !c.hidden && !is_rowid_alias(t, c)) {
+      if (!c.is_generated() && !c.hidden && !t.is_rowid_alias(c.name)) {
         columns_.push_back(&c);
         literals_.push_back(check_literals(t, c));
       }
@@ -152,7 +149,7 @@ class row_maker {
         return true;
       } catch (const sqlite::error& e) {
         db_.execute("ROLLBACK TO litemig_sample_row; RELEASE litemig_sample_row");
-        if (e.primary_code() != sqlite_constraint && e.primary_code() != sqlite_mismatch) throw;
+        if (!e.is_constraint()) throw;
       }
     }
     return false;

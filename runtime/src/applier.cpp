@@ -199,19 +199,25 @@ class migrator {
     };
   }
 
-  // The rows of TABLE: the planner's estimate where ANALYZE left one, else a count.
+  // About the rows of TABLE, cheaply: the planner's estimate where ANALYZE left one, else the
+  // largest rowid (one b-tree descent), else a count.
   std::optional<std::int64_t> rows_in(const std::string& table) {
-    try {
-      if (has_object(db_, "sqlite_stat1")) {
-        auto estimate = db_.prepare("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = ? AND idx IS NULL "
-                                    "UNION ALL SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = ?");
-        estimate.bind(1, std::string_view(table)).bind(2, std::string_view(table));
-        if (estimate.step() && !estimate.is_null(0)) return estimate.column_int(0);
+    const auto quoted = sqlite::quote_identifier(table);
+    const auto first_of = [&](const std::string& sql) -> std::optional<std::int64_t> {
+      try {
+        return db_.query_int(sql);
+      } catch (const sqlite::error&) {
+        return std::nullopt;
       }
-      return db_.query_int("SELECT count(*) FROM " + sqlite::quote_identifier(table));
-    } catch (const sqlite::error&) {
-      return std::nullopt;
+    };
+    if (has_object(db_, "sqlite_stat1")) {
+      if (auto estimate = first_of(fmt::format("SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = {}",
+                                               sqlite::quote_literal(table)))) {
+        return estimate;
+      }
     }
+    if (auto largest = first_of("SELECT max(rowid) FROM " + quoted)) return largest;
+    return first_of("SELECT count(*) FROM " + quoted);
   }
 
   // Tables that have planner statistics now. A rebuild (DROP TABLE) deletes a table's rows of
@@ -504,6 +510,7 @@ std::optional<apply_result> create_database(const fs::path& path, const migratio
 
 apply_result migrate(const fs::path& path, const migration_set& migrations, std::int64_t target,
                      const apply_options& options, direction way) {
+  if (path.empty()) throw failure(exit_code::usage, "the database file name is empty");
   if (target < 0 || target > migrations.latest_version()) {
     throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
                                                 path.string(), target, migrations.origin(), migrations.latest_version()));

@@ -20,9 +20,8 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
     throw failure(exit_code::failure,
                   fmt::format("{}: cannot create the backup folder: {}", folder.string(), error.message()));
   }
-  // "<stem>.<time>.v<from>-v<to><ext>", with a counter when two backups land in the same second.
-  const auto extension = db_path.has_extension() ? db_path.extension().string() : std::string(".sqlite3");
-  const auto stem = fmt::format("{}.{}.v{}-v{}", db_path.stem().string(), format_utc_now("%Y%m%dT%H%M%SZ"), from, to);
+  const auto extension = backup_extension(db_path);
+  const auto stem = backup_stem(db_path.stem().string(), fmt::format("v{}-v{}", from, to));
   // Written under an unpredictable temporary name first, so a crash never leaves a half backup that
   // looks whole. It gets the database's owner and permissions before a byte is written: a backup is
   // never readable by users the database was not readable by, even if the process dies mid-copy.
@@ -50,3 +49,16 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
 }
 
 }  // namespace litemig::detail
+
+namespace litemig {
+
+std::vector<std::filesystem::path> remove_old_backups(const std::filesystem::path& db,
+                                                      const std::optional<std::filesystem::path>& backup_dir,
+                                                      std::size_t keep) {
+  const auto folder = backup_dir ? *backup_dir : std::filesystem::absolute(detail::resolve_database_path(db)).parent_path();
+  std::error_code missing;
+  if (!std::filesystem::is_directory(folder, missing)) return {};
+  return detail::remove_backups_beyond(folder, db.stem().string(), detail::backup_extension(db), keep);
+}
+
+}  // namespace litemig

@@ -36,11 +36,13 @@ std::vector<std::string> key_columns(const table& t) {
 
 std::string render_value(sqlite::statement& row, int index) {
   switch (row.column_type(index)) {
-    case 5: return "NULL";
-    case 3: return sqlite::quote_literal(row.column_text(index));
-    case 4: return "x'...'";
-    default: return row.column_text(index);
+    case sqlite::storage_class::null: return "NULL";
+    case sqlite::storage_class::text: return sqlite::quote_literal(row.column_text(index));
+    case sqlite::storage_class::blob: return "x'...'";
+    case sqlite::storage_class::integer:
+    case sqlite::storage_class::real: break;
   }
+  return row.column_text(index);
 }
 
 // " (e.g. id=4, id=9, id=12)": up to three rows of T (aliased "c") matching WHERE, named by their key.

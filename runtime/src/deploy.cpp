@@ -1,6 +1,7 @@
 #include "litemig/deploy.hpp"
 
 #include "deploy_checks.hpp"
+#include "deploy_fixups.hpp"
 #include "names.hpp"
 #include "transfer.hpp"
 
@@ -10,9 +11,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <fstream>
-#include <sstream>
+#include <chrono>
 
 namespace fs = std::filesystem;
 
@@ -29,10 +28,11 @@ class deployment {
       : migrations_(migrations),
         options_(options),
         source_(transfer::open_endpoint(transfer::location::parse(options.source), options.tools)),
-        stamp_(deploy_checks::file_timestamp()) {
+        stamp_(detail::backup_time()) {
     result_.source = source_->describe();
     result_.dry_run = options.dry_run;
     prefix_ = options.backup_prefix.empty() ? transfer::file_stem(source_->path()) : options.backup_prefix;
+    extension_ = detail::backup_extension(source_->path());
     work_dir_ = options.dry_run ? scratch_.path() : options.work_dir.value_or(options.backup_dir);
     working_copy_ = work_dir_ / "deploy.sqlite3";
   }
@@ -40,12 +40,14 @@ class deployment {
   deploy_result run() {
     check_request();
     try {
-      fetch();
-      back_up();
-      apply_fixups();
-      migrate();
-      verify();
-      upload();
+      for (const auto step : {&deployment::fetch, &deployment::back_up, &deployment::apply_fixups, &deployment::migrate,
+                              &deployment::verify, &deployment::upload, &deployment::remove_old_backups}) {
+        const auto started = std::chrono::steady_clock::now();
+        (this->*step)();
+        if (step_number_ > 0) log(fmt::format("step {}/{} {}: done in {:.2f} s", step_number_, step_count, step_name_,
+                                              seconds_since(started)));
+        step_number_ = 0;
+      }
     } catch (const failure& e) {
       throw step_failed(e.code(), e.what());
     } catch (const sqlite::error& e) {
@@ -65,6 +67,24 @@ class deployment {
       throw failure(exit_code::usage, fmt::format("--to {}: no such migration (the newest is {})", *options_.target,
                                                   migrations_.latest_version()));
     }
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // Reports a transfer's bytes to the caller, and logs its size, time and rate once it is done.
+  transfer::progress_function transfer_watch(std::string what, std::string done_verb) {
+    return [this, what = std::move(what), done_verb = std::move(done_verb), started = std::chrono::steady_clock::now(),
+            logged = false](std::uint64_t done, std::uint64_t total) mutable {
+      if (logged) return;
+      if (options_.progress) options_.progress(what, done, total);
+      if (done != total) return;
+      logged = true;
+      const double seconds = seconds_since(started);
+      log(fmt::format("  {} {} in {:.2f} s ({}/s)", done_verb, deploy_checks::describe_bytes(static_cast<double>(total)),
+                      seconds, deploy_checks::describe_bytes(static_cast<double>(total) / std::max(seconds, 1e-3))));
+    };
   }
 
   void log(const std::string& line) const {
@@ -98,12 +118,12 @@ class deployment {
                                                     source_->describe()));
     }
     if (!options_.dry_run) {
-      // Migrated under an unpredictable name: a killed deploy never leaves a file named _migrated
+      // Migrated under an unpredictable name: a killed deploy never leaves a file named .migrated-v<to>
       // that was not migrated.
       fs::create_directories(work_dir_);
-      working_copy_ = working_file_.emplace(work_dir_, migrated_stem() + ".sqlite3.partial-").path();
+      working_copy_ = working_file_.emplace(work_dir_, migrated_stem() + extension_ + ".partial-").path();
     }
-    source_->fetch(working_copy_);
+    source_->fetch(working_copy_, transfer_watch("fetch", "fetched"));
     fetched_sha256_ = transfer::file_sha256(working_copy_);
     if (source_->sha256() != fetched_sha256_) {
       throw failure(exit_code::failure, fmt::format("{}: the database changed while it was fetched", source_->describe()));
@@ -124,23 +144,29 @@ class deployment {
       log(fmt::format("  integrity ok; no bookkeeping, schema matches version {} (adopted by fingerprint)",
                       result_.from_version));
     } catch (const failure& e) {
-      // The message names the scratch copy; the user knows the database by its source.
+      // Named by its source, which the user knows; a schema no snapshot matches, with what would adopt it.
       std::string cause = e.what();
       if (const auto at = cause.find(probe.string()); at != std::string::npos) {
         cause.replace(at, probe.string().size(), source_->describe());
       }
+      if (e.code() == exit_code::schema_mismatch) cause = deploy_checks::unmatched_schema(probe, migrations_, source_->describe());
       if (!options_.fixups_dir) throw failure(e.code(), cause);
-      log(fmt::format("  integrity ok; no bookkeeping and no snapshot matches before the fixups ({}); "
-                      "adopting after them",
-                      cause));
+      log(fmt::format("  integrity ok; {}; adopting after the fixups", cause));
     }
   }
 
+  // "<name>.<time>.v<from>-v<to>", the scheme of every backup.
+  std::string backup_stem(const std::string& name) const {
+    return detail::backup_stem(name, fmt::format("v{}-v{}", result_.from_version, target()), stamp_);
+  }
+
+  std::int64_t target() const { return options_.target.value_or(migrations_.latest_version()); }
+
   void back_up() {
-    const fs::path local_backup = options_.backup_dir / fmt::format("{}_{}.sqlite3", prefix_, stamp_);
-    const std::string remote_stem = fmt::format("backup_{}_{}", transfer::file_stem(source_->path()), stamp_);
+    const fs::path local_backup = options_.backup_dir / (backup_stem(prefix_) + extension_);
+    const std::string remote_stem = backup_stem(transfer::file_stem(source_->path()));
     begin(2, "backup",
-          local_backup.string() + (source_->is_remote() ? " and " + remote_stem + ".sqlite3 next to the source" : ""));
+          local_backup.string() + (source_->is_remote() ? " and " + remote_stem + extension_ + " next to the source" : ""));
     if (options_.dry_run) {
       log("  dry run: no backup written");
       return;
@@ -153,10 +179,10 @@ class deployment {
       throw failure(exit_code::failure, fmt::format("{}: the backup differs from the fetched copy", local_backup.string()));
     }
     deploy_checks::check_database(written.path(), local_backup.string());
-    result_.local_backup = written.publish_as_new(fmt::format("{}_{}", prefix_, stamp_), ".sqlite3", '_');
+    result_.local_backup = written.publish_as_new(backup_stem(prefix_), extension_, '-');
     log(fmt::format("  local backup {} reopened: integrity ok", result_.local_backup->string()));
     if (source_->is_remote()) {
-      result_.remote_backup = source_->copy_beside(remote_stem, ".sqlite3", fetched_sha256_);
+      result_.remote_backup = source_->copy_beside(remote_stem, extension_, fetched_sha256_);
       log(fmt::format("  remote backup {}: same SHA-256 as the checked copy", *result_.remote_backup));
     }
   }
@@ -168,38 +194,34 @@ class deployment {
     }
     const fs::path& folder = *options_.fixups_dir;
     begin(3, "fixups", folder.string());
-    if (!fs::is_directory(folder)) throw failure(exit_code::usage, fmt::format("{}: no such folder", folder.string()));
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    const auto fixups = deploy_fixups::read_folder(folder);
     sqlite::database db(working_copy_);
-    for (const auto& file : files) {
-      const std::string sql = read_text_file(file);
-      const std::string name = file.filename().string();
-      try {
-        sqlite::transaction fixup(db, sqlite::transaction_kind::immediate);
-        db.execute(sql);
-        fixup.commit();
-      } catch (const sqlite::error& e) {
-        throw failure(exit_code::failure, fmt::format("fixup {}: {}", file.string(), e.sqlite_message()));
+    for (const auto& fixup : fixups) {
+      // Decided on the copy as the fixups before it left it, at the version the fetch found.
+      const auto verdict = deploy_fixups::decide(fixup, working_copy_, result_.from_version);
+      if (!verdict.applies) {
+        result_.fixups_skipped.push_back({fixup.name, {}, verdict.why});
+        log(fmt::format("  skipped {}: {}", fixup.name, verdict.why));
+        continue;
       }
-      result_.fixups_applied.push_back(name);
-      if (options_.dry_run) result_.planned_fixups.push_back({name, sql});
-      log(fmt::format("  applied {}", name));
+      try {
+        sqlite::transaction transaction(db, sqlite::transaction_kind::immediate);
+        db.execute(fixup.sql);
+        transaction.commit();
+      } catch (const sqlite::error& e) {
+        throw failure(exit_code::failure, fmt::format("fixup {}: {}", fixup.file.string(), e.sqlite_message()));
+      }
+      result_.fixups_applied.push_back(fixup.name);
+      if (options_.dry_run) result_.planned_fixups.push_back({fixup.name, fixup.sql, verdict.why});
+      log(fmt::format("  {} {}: {}", options_.dry_run ? "would apply" : "applied", fixup.name, verdict.why));
     }
-    if (files.empty()) log("  the folder holds no .sql files");
+    if (fixups.empty()) log("  the folder holds no .sql files");
   }
 
   void migrate() {
-    const std::int64_t target = options_.target.value_or(migrations_.latest_version());
+    const std::int64_t target = this->target();
     begin(4, "migrate", fmt::format("to version {}", target));
-    if (needs_adoption_) {
-      result_.from_version = stamp(working_copy_, migrations_, std::nullopt);
-      result_.adopted_as = result_.from_version;
-      log(fmt::format("  adopted as version {} by fingerprint", result_.from_version));
-    }
+    if (needs_adoption_) adopt();
     if (result_.from_version > target) {
       throw failure(result_.from_version > migrations_.latest_version() ? exit_code::future_version : exit_code::usage,
                     fmt::format("the database is at version {}, newer than the target {}; deploy only upgrades",
@@ -207,13 +229,18 @@ class deployment {
     }
     rows_before_ = deploy_checks::row_counts(working_copy_);
     if (options_.dry_run) {
+      if (!result_.adopted_as && result_.from_version < target) {
+        result_.planned_repairs = deploy_checks::drifted_views_and_triggers(working_copy_, migrations_, result_.from_version);
+        for (const auto& object : result_.planned_repairs) log(fmt::format("  would recreate {}", object));
+      }
       for (const auto& m : migrations_.migrations()) {
         if (m.version > result_.from_version && m.version <= target) {
-          result_.planned_migrations.push_back({m.file_name, m.up.sql});
+          result_.planned_migrations.push_back({m.file_name, m.up.sql, {}});
           log(fmt::format("  would apply {}", m.file_name));
         }
       }
       if (result_.planned_migrations.empty()) log("  nothing pending");
+      if (options_.vacuum) log("  would VACUUM the migrated copy when it has free pages");
       result_.to_version = target;
       return;
     }
@@ -226,6 +253,33 @@ class deployment {
     result_.migrations_applied = applied.applied;
     result_.to_version = applied.to_version;
     if (applied.applied.empty()) log("  nothing pending");
+    if (options_.vacuum) vacuum();
+  }
+
+  void adopt() {
+    try {
+      result_.from_version = stamp(working_copy_, migrations_, std::nullopt);
+    } catch (const failure& e) {
+      if (e.code() != exit_code::schema_mismatch) throw;
+      throw failure(e.code(), deploy_checks::unmatched_schema(working_copy_, migrations_, source_->describe()) +
+                                  " (after the fixups)");
+    }
+    result_.adopted_as = result_.from_version;
+    log(fmt::format("  adopted as version {} by fingerprint", result_.from_version));
+  }
+
+  // Before the verify step, so that the vacuumed file is the one checked and uploaded.
+  void vacuum() {
+    sqlite::database db(working_copy_);
+    const auto free_pages = db.query_int("PRAGMA freelist_count").value_or(0);
+    if (free_pages == 0) {
+      log("  vacuum: the migrated copy has no free pages");
+      return;
+    }
+    const auto bytes = static_cast<double>(free_pages * db.query_int("PRAGMA page_size").value_or(0));
+    db.vacuum();
+    result_.vacuumed = true;
+    log(fmt::format("  VACUUM reclaimed {} of free pages", deploy_checks::describe_bytes(bytes)));
   }
 
   void verify() {
@@ -280,17 +334,39 @@ class deployment {
       throw failure(exit_code::failure,
                     fmt::format("upload declined; the migrated copy is {}", result_.migrated_copy->string()));
     }
-    source_->replace(working_copy_, fetched_sha256_, {});
+    source_->replace(working_copy_, fetched_sha256_, {}, transfer_watch("upload", "uploaded"));
     result_.uploaded = true;
     log(fmt::format("  {} replaced (temporary name checked, then renamed)", source_->describe()));
   }
 
-  std::string migrated_stem() const { return fmt::format("{}_{}_migrated", prefix_, stamp_); }
+  // After a successful deploy: the newest N backups stay on each side, older ones of the scheme go.
+  // The deploy is done by then: a backup that cannot be removed is reported, not a failure.
+  void remove_old_backups() {
+    if (!options_.keep_backups || options_.dry_run) return;
+    const std::size_t keep = *options_.keep_backups;
+    const auto removed = [&](const std::string& file) {
+      log(fmt::format("--keep-backups {}: removed the old backup {}", keep, file));
+      result_.removed_backups.push_back(file);
+    };
+    try {
+      for (const auto& file : detail::remove_backups_beyond(options_.backup_dir, prefix_, extension_, keep)) {
+        removed(file.string());
+      }
+      // Beside the source: the remote backups, and a local database's upgrade backups and kept copies.
+      for (const auto& file : source_->remove_backups_beyond(transfer::file_stem(source_->path()), extension_, keep)) {
+        removed(file);
+      }
+    } catch (const failure& e) {
+      log(fmt::format("--keep-backups {}: old backups left in place: {}", keep, e.what()));
+    }
+  }
+
+  std::string migrated_stem() const { return detail::backup_stem(prefix_, fmt::format("migrated-v{}", target()), stamp_); }
 
   // Private and writable while migrated; the source's owner and mode once kept.
   void keep_migrated_copy() {
     take_source_owner(*working_file_);
-    result_.migrated_copy = working_file_->publish_as_new(migrated_stem(), ".sqlite3", '_');
+    result_.migrated_copy = working_file_->publish_as_new(migrated_stem(), extension_, '-');
     keep_working_copy_ = true;
   }
 
@@ -304,6 +380,7 @@ class deployment {
   std::unique_ptr<transfer::endpoint> source_;
   std::string stamp_;
   std::string prefix_;
+  std::string extension_;
   transfer::scratch_directory scratch_;
   fs::path work_dir_;
   fs::path working_copy_;

@@ -1,4 +1,5 @@
 #include "deploy_checks.hpp"
+#include "applier_internal.hpp"
 #include "names.hpp"
 
 #include "litemig/compare.hpp"
@@ -7,6 +8,9 @@
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
 
 
 namespace fs = std::filesystem;
@@ -81,6 +85,70 @@ void check_schema(const fs::path& file, const migration_set& migrations, std::in
   }
 }
 
+std::vector<std::string> drifted_views_and_triggers(const fs::path& file, const migration_set& migrations,
+                                                    std::int64_t version) {
+  detail::snapshot_cache snapshots(migrations);
+  const schema& expected = snapshots.at(version);
+  sqlite::database db(file, sqlite::open_mode::read_only);
+  const auto differences = compare(expected, inspect(db));
+  std::vector<schema_difference> tables;
+  std::copy_if(differences.begin(), differences.end(), std::back_inserter(tables),
+               [](const schema_difference& d) { return d.kind != schema_difference::object_kind::view &&
+                                                       d.kind != schema_difference::object_kind::trigger; });
+  if (!tables.empty()) {
+    fail(file, fmt::format("the schema was changed outside migrations (compared with {}): {}; the migrate step would refuse it",
+                           migrations.locate(snapshot_file_name(version)), detail::one_line(tables)),
+         exit_code::schema_mismatch);
+  }
+  std::vector<std::string> objects;
+  for (const auto& d : differences) {
+    objects.push_back(fmt::format("{} \"{}\" ({})", d.kind == schema_difference::object_kind::view ? "view" : "trigger",
+                                  d.name, d.description));
+    if (d.kind != schema_difference::object_kind::view) continue;
+    // Dropping a view drops its INSTEAD OF triggers, which come back from the snapshot too.
+    for (const auto& t : expected.triggers) {
+      if (lower_ascii(t.table) == lower_ascii(d.name)) objects.push_back(fmt::format("trigger \"{}\" (on that view)", t.name));
+    }
+  }
+  return objects;
+}
+
+std::string unmatched_schema(const fs::path& file, const migration_set& migrations, const std::string& shown_as) {
+  detail::snapshot_cache snapshots(migrations);
+  sqlite::database db(file, sqlite::open_mode::read_only);
+  const auto match = detail::match_snapshots(inspect(db), migrations, snapshots);
+  const auto& differences = match.closest_differences;
+  if (differences.empty()) {
+    return fmt::format("{}: no litemig bookkeeping and no snapshot to compare the schema with; run `litemig stamp --to N` "
+                       "on it once you know its version N",
+                       shown_as);
+  }
+  std::string objects;
+  for (const auto& d : differences) {
+    static constexpr const char* kinds[] = {"table", "index", "view", "trigger", "virtual table"};
+    objects += fmt::format("{}{} \"{}\"", objects.empty() ? "" : ", ", kinds[static_cast<int>(d.kind)], d.name);
+  }
+  const bool data_kept = std::none_of(differences.begin(), differences.end(),
+                                      [](const schema_difference& d) { return d.holds_data(); });
+  const std::int64_t v = match.closest;
+  return fmt::format(
+      "{}: no litemig bookkeeping and the schema matches no snapshot: {} {} except {} ({}); to adopt it, add a fixup "
+      "(--fixups) that {} {} {}, or run `litemig stamp --to {}` on it after checking",
+      shown_as, data_kept ? "it matches snapshot" : "the closest is snapshot", v, objects, detail::one_line(differences),
+      data_kept ? "recreates" : "changes", objects,
+      data_kept ? fmt::format("as snapshot {} has it", v) : fmt::format("to match snapshot {}", v), v);
+}
+
+std::string describe_bytes(double bytes) {
+  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
+}
+
 std::map<std::string, std::int64_t> row_counts(const fs::path& file) {
   sqlite::database db(file, sqlite::open_mode::read_only);
   std::map<std::string, std::int64_t> counts;
@@ -90,7 +158,6 @@ std::map<std::string, std::int64_t> row_counts(const fs::path& file) {
   return counts;
 }
 
-std::string file_timestamp() { return detail::format_utc_now("%Y%m%d_%H%M%S"); }
 
 std::string log_timestamp() { return detail::format_utc_now("%Y-%m-%d %H:%M:%SZ"); }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace litemig::deploy_checks {
 
@@ -20,11 +21,23 @@ void check_foreign_keys(const std::filesystem::path& file);
 // Throws failure(schema_mismatch) when FILE's schema differs by meaning from the snapshot of VERSION.
 void check_schema(const std::filesystem::path& file, const migration_set& migrations, std::int64_t version);
 
+// The views and triggers the migrate step would recreate (drift repair) in FILE, which has
+// bookkeeping at VERSION: those that differ from the snapshot, and the triggers of those views.
+// Throws failure(schema_mismatch) when a table differs: the migrate step would refuse it.
+std::vector<std::string> drifted_views_and_triggers(const std::filesystem::path& file, const migration_set& migrations,
+                                                    std::int64_t version);
+
+// Why FILE, which has no bookkeeping, matches no snapshot, and what would adopt it (a fixup or
+// `litemig stamp`), as one line naming SHOWN_AS.
+std::string unmatched_schema(const std::filesystem::path& file, const migration_set& migrations,
+                             const std::string& shown_as);
+
+// "3.2 MiB", "512 B".
+std::string describe_bytes(double bytes);
+
 // Rows per user table (case-folded names).
 std::map<std::string, std::int64_t> row_counts(const std::filesystem::path& file);
 
-// "20261125_133212": UTC, sortable, safe in file names.
-std::string file_timestamp();
 // "2026-11-25 13:32:12Z", for log lines.
 std::string log_timestamp();
 

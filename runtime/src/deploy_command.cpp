@@ -2,12 +2,16 @@
 // their migrations (e.g. `tunetrees db deploy`).
 #include "litemig/deploy.hpp"
 
+#include "deploy_checks.hpp"
+
 #include "litemig/json.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <unistd.h>
 
@@ -33,30 +37,39 @@ std::string json_optional(const std::optional<T>& value) {
 std::string json_sql_list(const std::vector<planned_sql>& items) {
   std::string out = "[";
   for (const auto& item : items) {
-    out += fmt::format("{}{{\"name\":{},\"sql\":{}}}", out.size() > 1 ? "," : "", json_string(item.name),
-                       json_string(item.sql));
+    out += fmt::format("{}{{\"name\":{},\"sql\":{},\"why\":{}}}", out.size() > 1 ? "," : "", json_string(item.name),
+                       json_string(item.sql), json_string(item.why));
   }
   return out + "]";
 }
 
+std::string json_strings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& item : items) out += (out.size() > 1 ? "," : "") + json_string(item);
+  return out + "]";
+}
+
 std::string json_report(const deploy_result& r) {
-  std::string fixups = "[";
-  for (const auto& name : r.fixups_applied) fixups += (fixups.size() > 1 ? "," : "") + json_string(name);
-  fixups += "]";
   return fmt::format(
       "{{\"ok\":true,\"dry_run\":{},\"source\":{},\"from_version\":{},\"to_version\":{},\"adopted_as\":{},"
-      "\"fixups\":{},\"applied\":[{}],\"local_backup\":{},\"remote_backup\":{},\"migrated_copy\":{},"
-      "\"uploaded\":{},\"nothing_to_upload\":{},\"planned_fixups\":{},\"planned_migrations\":{}}}",
-      r.dry_run, json_string(r.source), r.from_version, r.to_version, json_optional(r.adopted_as), fixups,
-      fmt::join(r.migrations_applied, ","), json_optional(r.local_backup), json_optional(r.remote_backup),
-      json_optional(r.migrated_copy), r.uploaded, r.nothing_to_upload, json_sql_list(r.planned_fixups),
-      json_sql_list(r.planned_migrations));
+      "\"fixups\":{},\"skipped_fixups\":{},\"applied\":[{}],\"local_backup\":{},\"remote_backup\":{},"
+      "\"migrated_copy\":{},\"vacuumed\":{},\"uploaded\":{},\"nothing_to_upload\":{},\"removed_backups\":{},"
+      "\"planned_fixups\":{},\"planned_repairs\":{},\"planned_migrations\":{}}}",
+      r.dry_run, json_string(r.source), r.from_version, r.to_version, json_optional(r.adopted_as),
+      json_strings(r.fixups_applied), json_sql_list(r.fixups_skipped), fmt::join(r.migrations_applied, ","),
+      json_optional(r.local_backup), json_optional(r.remote_backup), json_optional(r.migrated_copy), r.vacuumed,
+      r.uploaded, r.nothing_to_upload, json_strings(r.removed_backups), json_sql_list(r.planned_fixups),
+      json_strings(r.planned_repairs), json_sql_list(r.planned_migrations));
 }
 
 void print_plan(const deploy_result& r) {
   std::cout << fmt::format("dry run: nothing was changed\nsource {} is at version {}{}; target version {}\n", r.source,
                            r.from_version, r.adopted_as ? " (adopted by fingerprint)" : "", r.to_version);
-  for (const auto& fixup : r.planned_fixups) std::cout << fmt::format("-- fixup {}\n{}\n", fixup.name, fixup.sql);
+  for (const auto& fixup : r.fixups_skipped) std::cout << fmt::format("-- fixup {} skipped: {}\n", fixup.name, fixup.why);
+  for (const auto& fixup : r.planned_fixups) {
+    std::cout << fmt::format("-- fixup {} would run: {}\n{}\n", fixup.name, fixup.why, fixup.sql);
+  }
+  for (const auto& object : r.planned_repairs) std::cout << fmt::format("-- the migrate step would recreate {}\n", object);
   if (r.planned_migrations.empty()) std::cout << "no pending migrations\n";
   for (const auto& m : r.planned_migrations) std::cout << fmt::format("-- migration {}\n{}\n", m.name, m.sql);
 }
@@ -80,6 +93,33 @@ void print_summary(const deploy_result& r) {
                              r.migrated_copy->string());
   }
 }
+
+// On a terminal: one line, rewritten in place, with the bytes of the transfer and its rate.
+class progress_line {
+ public:
+  void operator()(const std::string& transfer, std::uint64_t done, std::uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done == 0) {
+      started_ = now;
+      finished_ = false;
+    }
+    const bool finished = done == total;
+    if (finished_ || (!finished && done != 0 && now - shown_ < std::chrono::milliseconds(250))) return;
+    finished_ = finished;
+    shown_ = now;
+    const double seconds = std::max(std::chrono::duration<double>(now - started_).count(), 1e-3);
+    std::cerr << fmt::format("\r\033[K  {}: {} of {} ({}/s)", transfer, deploy_checks::describe_bytes(static_cast<double>(done)),
+                             deploy_checks::describe_bytes(static_cast<double>(total)),
+                             deploy_checks::describe_bytes(static_cast<double>(done) / seconds));
+    if (finished) std::cerr << "\n";
+    std::cerr << std::flush;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point shown_;
+  bool finished_ = false;
+};
 
 bool ask_on_terminal(const std::string& question) {
   std::cerr << question << " [y/N] " << std::flush;
@@ -147,6 +187,7 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
     std::string fixups;
     std::string work_dir;
     std::int64_t target = 0;
+    std::int64_t keep_backups = 0;
     po::options_description spec("Options");
     spec.add_options()
         ("source", po::value(&options.source)->required(), "database: PATH, file://PATH or ssh://[user@]host[:port]/path")
@@ -156,20 +197,25 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
         ("backup-dir", po::value(&backup_dir)->default_value(backup_dir), "folder for local backups")
         ("backup-prefix", po::value(&options.backup_prefix),
          "local backup name prefix (default: the source file's name without extension)")
-        ("fixups", po::value(&fixups), "folder of .sql fixups applied in name order before migrating")
+        ("fixups", po::value(&fixups), "folder of .sql fixups applied in name order before migrating, each when its "
+         "'-- litemig:fixup' header lines (versions, when-view-broken, when) say it applies")
         ("work-dir", po::value(&work_dir), "folder for the migrated copy (default: the backup folder)")
         ("upload", po::bool_switch(&options.upload), "put the migrated database in place of the source")
+        ("vacuum", po::bool_switch(&options.vacuum), "VACUUM the migrated copy before the upload when it has free pages")
+        ("keep-backups", po::value(&keep_backups)->value_name("N"),
+         "after the deploy, keep only the newest N backups of this database in the backup folder and next to the source")
         ("yes", "upload without asking on the terminal")
         ("dry-run", po::bool_switch(&options.dry_run), "print the plan and the SQL; change nothing anywhere")
         ("json", "print the result as one JSON object on stdout (log lines go to stderr)");
     add_ssh_options(spec, options.tools);
     po::variables_map values;
     const std::string usage = fmt::format(
-        "{} --source SOURCE {}[--to N] [--backup-dir DIR] [--fixups DIR] [--upload] [--yes] [--dry-run] [--json]",
+        "{} --source SOURCE {}[--to N] [--backup-dir DIR] [--fixups DIR] [--vacuum] [--keep-backups N] [--upload] [--yes] "
+        "[--dry-run] [--json]",
         command, migrations ? "[--dir MIGRATIONS_DIR] " : "--dir MIGRATIONS_DIR ");
     const std::string summary =
         "Fetches the database to a local working copy and checks it, backs it up locally and next to the "
-        "remote file, applies the fixups, migrates, verifies schema, integrity, foreign keys and row counts, "
+        "remote file, applies the fixups that apply, migrates, verifies schema, integrity, foreign keys and row counts, "
         "and with --upload puts the result in place under a temporary name and a rename. Each step is "
         "logged with a timestamp; the first failure stops the deploy and leaves the source unchanged.";
     if (!parse(command, usage, summary, spec, args, values)) return 0;
@@ -178,6 +224,11 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
     if (values.count("to")) options.target = target;
     if (!fixups.empty()) options.fixups_dir = fixups;
     if (!work_dir.empty()) options.work_dir = work_dir;
+    if (values.count("keep-backups")) {
+      if (keep_backups < 1) throw failure(exit_code::usage, "--keep-backups must be at least 1 (the backup just made)");
+      options.keep_backups = static_cast<std::size_t>(keep_backups);
+    }
+    if (::isatty(STDERR_FILENO)) options.progress = progress_line();
     if (options.upload && !options.dry_run) options.confirm = confirmation(values, "--upload", "upload");
     std::ostream& log_stream = json ? std::cerr : std::cout;
     options.log = [&log_stream](const std::string& line) { log_stream << line << std::endl; };
@@ -215,7 +266,7 @@ int run_restore_command(std::string_view command, const std::vector<std::string>
     const std::string summary =
         "Checks that the backup opens and passes integrity_check (with the commits of a -wal file beside "
         "it), asks before replacing (off a terminal --yes is required), keeps the file it replaces as "
-        "backup_<name>_<timestamp>.sqlite3 next to it, and puts the backup in place under a temporary "
+        "<name>.<time>.replaced.sqlite3 next to it, and puts the backup in place under a temporary "
         "name and a rename, with the replaced file's owner and mode.";
     if (!parse(command, usage, summary, spec, args, values)) return 0;
     options.confirm = confirmation(values, "restore", "replace the database");

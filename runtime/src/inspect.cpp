@@ -22,18 +22,31 @@ bool is_bookkeeping(std::string_view name) {
   return lower.starts_with("sqlite_") || lower.starts_with("litemig_") || lower == "alembic_version";
 }
 
+constexpr int table_list_since = 3037000;
+
 // Shadow tables belong to their virtual table's module (FTS5, FTS3/4, R*Tree), not to the schema.
-bool is_shadow_table(std::string_view name, const std::vector<std::string>& virtual_names) {
+// Only SQLite knows which they are (PRAGMA table_list, 3.37): a table named like one ("doc_stat"
+// next to "doc") may be an ordinary table. An older SQLite leaves only the names: the module's
+// suffixes after a virtual table's name.
+std::set<std::string> shadow_tables(sqlite::database& db, const std::vector<std::string>& table_names,
+                                    const std::vector<std::string>& virtual_names) {
+  std::set<std::string> names;
+  if (sqlite::library_version_number() >= table_list_since) {
+    auto stmt = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'");
+    while (stmt.step()) names.insert(stmt.column_text(0));
+    return names;
+  }
   static constexpr std::array<std::string_view, 11> suffixes{"data", "idx", "content", "docsize", "config", "segments",
                                                              "segdir", "stat", "node", "rowid", "parent"};
-  const auto lower = lower_ascii(name);
-  for (const auto& v : virtual_names) {
-    const auto prefix = lower_ascii(v) + "_";
-    if (!lower.starts_with(prefix)) continue;
-    const auto suffix = std::string_view(lower).substr(prefix.size());
-    if (std::find(suffixes.begin(), suffixes.end(), suffix) != suffixes.end()) return true;
+  for (const auto& name : table_names) {
+    const auto lower = lower_ascii(name);
+    for (const auto& v : virtual_names) {
+      const auto prefix = lower_ascii(v) + "_";
+      const auto suffix = std::string_view(lower).substr(std::min(prefix.size(), lower.size()));
+      if (lower.starts_with(prefix) && std::find(suffixes.begin(), suffixes.end(), suffix) != suffixes.end()) names.insert(name);
+    }
   }
-  return false;
+  return names;
 }
 
 std::string virtual_module(std::string_view sql) {
@@ -66,6 +79,11 @@ schema inspect(sqlite::database& db) {
     if (prefix.size() > 1 && prefix[1].is_word("virtual")) virtual_names.push_back(r.name);
   }
 
+  std::vector<std::string> table_names;
+  for (const auto& r : rows) {
+    if (r.type == "table") table_names.push_back(r.name);
+  }
+  const auto shadows = shadow_tables(db, table_names, virtual_names);
   schema result;
   for (const auto& r : rows) {
     if (is_bookkeeping(r.name) || is_bookkeeping(r.table_name)) continue;
@@ -73,7 +91,7 @@ schema inspect(sqlite::database& db) {
       if (r.type == "table") {
         if (std::find(virtual_names.begin(), virtual_names.end(), r.name) != virtual_names.end()) {
           result.virtual_tables.push_back({r.name, virtual_module(r.sql), statement_key(r.sql), r.sql});
-        } else if (!is_shadow_table(r.name, virtual_names)) {
+        } else if (!shadows.contains(r.name)) {
           auto t = normalize_table(r.sql);
           t.name = r.name;
           result.tables.push_back(std::move(t));
@@ -161,7 +179,8 @@ std::vector<const view*> views_in_dependency_order(const schema& s) {
 std::string snapshot_statement(const std::string& sql) {
   std::string text = sql;
   while (!text.empty() && (text.back() == ';' || text.back() == ' ' || text.back() == '\n')) text.pop_back();
-  return text + ";\n";
+  // SQLite keeps a view's or an index's trailing "--" comment: a ';' after it would be commented out.
+  return sqlite::is_complete_statement(text + ";") ? text + ";\n" : text + "\n;\n";
 }
 
 std::string snapshot_sql(const schema& s) {

@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 #include <vector>
 
 #include <fcntl.h>
@@ -46,12 +50,97 @@ int move_no_replace(const fs::path& from, const fs::path& to) {
   return 0;
 }
 
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Strips "-N" (N >= 2) off the end of TEXT; the counter, or 1 when there is none.
+int take_counter(std::string_view& text) {
+  const auto dash = text.rfind('-');
+  if (dash == std::string_view::npos || !all_digits(text.substr(dash + 1)) || text.size() - dash > 6) return 1;
+  const int counter = std::stoi(std::string(text.substr(dash + 1)));
+  if (counter < 2) return 1;
+  text = text.substr(0, dash);
+  return counter;
+}
+
+// "v1-v3" or "replaced".
+bool is_backup_label(std::string_view label) {
+  if (label == "replaced") return true;
+  if (label.size() < 5 || label[0] != 'v') return false;
+  const auto dash = label.find("-v");
+  return dash != std::string_view::npos && all_digits(label.substr(1, dash - 1)) && all_digits(label.substr(dash + 2));
+}
+
+// (time, counter) of a backup of STEM and EXTENSION named NAME; nullopt for any other name.
+std::optional<std::pair<std::string, int>> backup_order(std::string_view name, const std::string& stem,
+                                                        const std::string& extension) {
+  if (name.size() <= stem.size() + extension.size() + 18 || !name.starts_with(stem + ".") || !name.ends_with(extension)) {
+    return std::nullopt;
+  }
+  std::string_view middle = name.substr(stem.size() + 1, name.size() - stem.size() - 1 - extension.size());
+  const std::string_view time = middle.substr(0, 16);
+  if (middle.size() < 18 || middle[16] != '.' || time[8] != 'T' || time[15] != 'Z' || !all_digits(time.substr(0, 8)) ||
+      !all_digits(time.substr(9, 6))) {
+    return std::nullopt;
+  }
+  std::string_view label = middle.substr(17);
+  const int counter = take_counter(label);
+  if (!is_backup_label(label)) return std::nullopt;
+  return std::pair{std::string(time), counter};
+}
+
 }  // namespace
 
-std::string format_utc_now(const char* pattern) {
-  const std::time_t now = std::time(nullptr);
+std::string backup_time() { return format_utc_now("%Y%m%dT%H%M%SZ"); }
+
+std::string backup_stem(const std::string& stem, const std::string& label, const std::string& time) {
+  return fmt::format("{}.{}.{}", stem, time, label);
+}
+
+std::string backup_extension(const fs::path& db) {
+  return db.has_extension() ? db.extension().string() : std::string(".sqlite3");
+}
+
+std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
+                                        const std::string& extension, std::size_t keep) {
+  // A name dated in the future was not written by a litemig whose clock is right: counted as the
+  // newest it would push out the backup just made, so it is neither counted nor removed.
+  const std::string latest = format_utc(std::time(nullptr) + 60, "%Y%m%dT%H%M%SZ");
+  std::vector<std::tuple<std::string, int, std::string>> backups;
+  for (const auto& name : names) {
+    const auto order = backup_order(name, stem, extension);
+    if (order && order->first <= latest) backups.emplace_back(order->first, order->second, name);
+  }
+  std::sort(backups.begin(), backups.end(), std::greater<>());  // newest first
+  std::vector<std::string> older;
+  for (std::size_t i = keep; i < backups.size(); ++i) older.push_back(std::get<2>(backups[i]));
+  return older;
+}
+
+std::vector<fs::path> remove_backups_beyond(const fs::path& folder, const std::string& stem, const std::string& extension,
+                                            std::size_t keep) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator entry(folder, error), end; !error && entry != end; entry.increment(error)) {
+    // Only files litemig could have made: a link or a folder under such a name is someone else's.
+    if (entry->symlink_status().type() == fs::file_type::regular) names.push_back(entry->path().filename().string());
+  }
+  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot list the backups: {}", folder.string(), error.message()));
+  std::vector<fs::path> removed;
+  for (const auto& name : backups_beyond(names, stem, extension, keep)) {
+    if (::unlink((folder / name).c_str()) != 0 && errno != ENOENT) fail(folder / name, "cannot remove the old backup", errno);
+    removed.push_back(folder / name);
+  }
+  if (!removed.empty()) sync_folder(folder);
+  return removed;
+}
+
+std::string format_utc_now(const char* pattern) { return format_utc(std::time(nullptr), pattern); }
+
+std::string format_utc(std::time_t when, const char* pattern) {
   std::tm parts{};
-  ::gmtime_r(&now, &parts);
+  ::gmtime_r(&when, &parts);
   char text[32];
   std::strftime(text, sizeof text, pattern, &parts);
   return text;
@@ -74,7 +163,7 @@ void sync_folder(const fs::path& folder) {
   if (rc != 0) fail(folder, "cannot flush the folder to disk", saved);
 }
 
-void copy_into(const fs::path& source, int to_fd, const fs::path& shown) {
+void copy_into(const fs::path& source, int to_fd, const fs::path& shown, const copied_function& copied) {
   const int from = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (from < 0) fail(source, "cannot read the file", errno);
   std::vector<char> buffer(1 << 20);
@@ -96,6 +185,7 @@ void copy_into(const fs::path& source, int to_fd, const fs::path& shown) {
       if (w > 0) written += w;
     }
     offset += n;
+    if (copied && error_number == 0) copied(static_cast<std::uint64_t>(offset));
   }
   ::close(from);
   if (error_number == 0 && ::fsync(to_fd) != 0) error_number = errno;
@@ -132,7 +222,7 @@ void new_file::take_owner_and_mode(const fs::path& like, ownership how) {
   if (::fchmod(fd_, bits) != 0) fail(path_, "cannot set the permissions", errno);
 }
 
-void new_file::copy_from(const fs::path& source) { copy_into(source, fd_, path_); }
+void new_file::copy_from(const fs::path& source, const copied_function& copied) { copy_into(source, fd_, path_, copied); }
 
 void new_file::sync() {
   if (::fsync(fd_) != 0) fail(path_, "cannot flush the file to disk", errno);

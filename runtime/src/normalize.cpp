@@ -1,6 +1,7 @@
 #include "litemig/normalize.hpp"
 
 #include "litemig/sql_tokens.hpp"
+#include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
 
@@ -137,6 +138,20 @@ class table_parser {
     const auto from = tokens_[begin].offset;
     const auto to = tokens_[end - 1].offset + tokens_[end - 1].text.size();
     return std::string(sql_.substr(from, to - from));
+  }
+
+  // The DEFAULT value from BEGIN to END as an SQL expression: SQLite takes a lone identifier
+  // there (`DEFAULT z`, `DEFAULT "z"`) as the text it spells, which an expression would read as
+  // a column.
+  std::string default_expression(std::size_t begin, std::size_t end) const {
+    static constexpr std::array<std::string_view, 6> literal_words{"null", "true", "false", "current_time",
+                                                                   "current_date", "current_timestamp"};
+    const bool lone_identifier = end == begin + 1 && begin < tokens_.size() && tokens_[begin].is_identifier() &&
+                                 std::none_of(literal_words.begin(), literal_words.end(),
+                                              [&](std::string_view w) { return tokens_[begin].is_word(w); });
+    if (!lone_identifier) return source_text(begin, end);
+    const auto& t = tokens_[begin];
+    return sqlite::quote_literal(t.kind == token_kind::word ? t.text : t.value);
   }
 
   static bool starts_column_constraint(const token& t) {
@@ -366,7 +381,7 @@ class table_parser {
         }
         value_end = std::min(value_end, end);
         col.default_key = canonical_text(tokens_, i, value_end);
-        col.default_sql = source_text(i, value_end);
+        col.default_sql = default_expression(i, value_end);
         i = value_end;
       } else if (t.is_word("collate")) {
         if (i + 1 < end) col.collation = lower_ascii(tokens_[i + 1].value);
@@ -438,12 +453,7 @@ std::string rename_in_create(std::string_view create_sql, std::string_view new_n
   if (at >= tokens.size()) throw std::runtime_error("cannot find the object name in: " + std::string(create_sql));
   const auto& name = tokens[at];
   std::string result(create_sql.substr(0, name.offset));
-  std::string quoted = "\"";
-  for (char c : new_name) {
-    quoted += c;
-    if (c == '"') quoted += '"';
-  }
-  result += quoted + "\"";
+  result += sqlite::quote_identifier(new_name);
   result += create_sql.substr(name.offset + name.text.size());
   return result;
 }

@@ -55,7 +55,7 @@ restore_result restore(const restore_options& options) {
     const transfer::scratch_directory scratch;
     const auto copy = scratch.path() / "restore.sqlite3";
     log(fmt::format("checking the backup {}", backup->describe()));
-    backup->fetch(copy);
+    backup->fetch(copy, {});
     if (fold_in_companions(*backup, copy)) log("  carried the commits of the backup's -wal or -journal file");
     deploy_checks::check_database(copy, backup->describe());
     const auto status = current(copy);
@@ -72,12 +72,11 @@ restore_result restore(const restore_options& options) {
     // Kept once the new file is ready: a refused restore leaves the folder as it was.
     const auto keep_replaced = [&] {
       if (!replacing) return;
-      const std::string stem =
-          fmt::format("backup_{}_{}", transfer::file_stem(target->path()), deploy_checks::file_timestamp());
-      result.previous_kept_as = target->copy_beside(stem, ".sqlite3", *replaced_sha256);
+      const std::string stem = detail::backup_stem(transfer::file_stem(target->path()), "replaced");
+      result.previous_kept_as = target->copy_beside(stem, detail::backup_extension(target->path()), *replaced_sha256);
       log(fmt::format("kept the file being replaced as {}", *result.previous_kept_as));
     };
-    target->replace(copy, replaced_sha256, keep_replaced);
+    target->replace(copy, replaced_sha256, keep_replaced, {});
     log(fmt::format("restored {} (temporary name checked, then renamed)", target->describe()));
   } catch (const failure& e) {
     throw failure(e.code(), fmt::format("{}; {} is unchanged", e.what(), target->describe()));

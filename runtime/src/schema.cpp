@@ -1,5 +1,7 @@
 #include "litemig/schema.hpp"
 
+#include "litemig/sql_tokens.hpp"
+
 #include <algorithm>
 
 namespace litemig {
@@ -57,13 +59,33 @@ bool table::has_integer_primary_key() const {
   return col != nullptr && col->type == "INTEGER";
 }
 
+bool table::is_rowid_alias(std::string_view column_name) const {
+  if (!has_integer_primary_key()) return false;
+  const auto& key = primary->parts.front().expression;
+  return same_name(key, column_name) || key == lower_ascii(render_identifier(column_name));
+}
+
+std::string table::rowid_name() const {
+  if (without_rowid) return {};
+  for (const char* alias : {"rowid", "_rowid_", "oid"}) {
+    if (!find_column(alias)) return alias;
+  }
+  return {};
+}
+
+bool table::column_in_unique_key(std::string_view column_name) const {
+  const auto wanted = lower_ascii(column_name);
+  const auto quoted = lower_ascii(render_identifier(column_name));
+  const auto in_parts = [&](const std::vector<key_part>& parts) {
+    return std::any_of(parts.begin(), parts.end(), [&](const key_part& p) { return p.expression == wanted || p.expression == quoted; });
+  };
+  return (primary && in_parts(primary->parts)) ||
+         std::any_of(uniques.begin(), uniques.end(), [&](const auto& u) { return in_parts(u.parts); });
+}
+
 bool table::column_in_key(std::string_view column_name) const {
   const auto wanted = lower_ascii(column_name);
-  const auto in_parts = [&](const std::vector<key_part>& parts) {
-    return std::any_of(parts.begin(), parts.end(), [&](const key_part& p) { return p.expression == wanted; });
-  };
-  if (primary && in_parts(primary->parts)) return true;
-  if (std::any_of(uniques.begin(), uniques.end(), [&](const auto& u) { return in_parts(u.parts); })) return true;
+  if (column_in_unique_key(column_name)) return true;
   return std::any_of(foreign_keys.begin(), foreign_keys.end(), [&](const foreign_key& fk) {
     return std::find(fk.columns.begin(), fk.columns.end(), wanted) != fk.columns.end();
   });

@@ -1,6 +1,9 @@
 #include "litemig/sql_tokens.hpp"
 
 #include "litemig/schema.hpp"
+#include "litemig/sqlite.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +12,11 @@
 namespace litemig {
 
 namespace {
+
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
 
 bool is_word_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
 bool is_word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
@@ -195,5 +203,27 @@ std::string render_identifier(std::string_view name) {
   }
   return quoted + "\"";
 }
+
+bool has_control_character(std::string_view text) { return std::any_of(text.begin(), text.end(), is_control); }
+
+std::string printable(std::string_view text) {
+  std::string shown;
+  for (char c : text) {
+    if (c == '\n') {
+      shown += "\\n";
+    } else if (c == '\r') {
+      shown += "\\r";
+    } else if (c == '\t') {
+      shown += "\\t";
+    } else if (is_control(c)) {
+      shown += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      shown += c;
+    }
+  }
+  return shown;
+}
+
+std::string printable_name(std::string_view name) { return printable(sqlite::quote_identifier(name)); }
 
 }  // namespace litemig

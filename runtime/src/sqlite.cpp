@@ -106,6 +106,9 @@ error::error(int code, std::string message, std::string sql, std::string file)
 bool error::is_busy() const noexcept { return primary_code() == SQLITE_BUSY || primary_code() == SQLITE_LOCKED; }
 bool error::is_not_a_database() const noexcept { return primary_code() == SQLITE_NOTADB || primary_code() == SQLITE_CORRUPT; }
 bool error::is_full() const noexcept { return primary_code() == SQLITE_FULL; }
+bool error::is_constraint() const noexcept {
+  return primary_code() == SQLITE_CONSTRAINT || primary_code() == SQLITE_MISMATCH;
+}
 bool error::is_read_only() const noexcept { return primary_code() == SQLITE_READONLY || primary_code() == SQLITE_CANTOPEN; }
 bool error::needs_recovery() const noexcept { return code_ == SQLITE_READONLY_ROLLBACK; }
 
@@ -501,7 +504,9 @@ std::optional<std::string> statement::column_optional_text(int index) const {
   return column_text(index);
 }
 
-int statement::column_type(int index) const { return sqlite3_column_type(stmt_, index); }
+storage_class statement::column_type(int index) const {
+  return static_cast<storage_class>(sqlite3_column_type(stmt_, index));
+}
 
 std::string statement::sql() const {
   const char* text = sqlite3_sql(stmt_);

@@ -5,6 +5,9 @@
 
 #include "litemig/deploy.hpp"
 
+#include "names.hpp"
+
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -44,16 +47,24 @@ struct process_result {
   bool succeeded() const { return exit_status == 0; }
 };
 
-// Starts ARGV[0] (found on PATH) with exactly ARGV, no shell, stdin from /dev/null, and waits.
+// Starts ARGV[0] (found on PATH) with exactly ARGV, no shell, stdin from /dev/null, and waits,
+// calling WAITING (when given) with the child's id about five times a second meanwhile.
 // Throws failure when the program cannot be started.
-process_result run_process(const std::vector<std::string>& argv);
+process_result run_process(const std::vector<std::string>& argv, const std::function<void(int pid)>& waiting = {});
+
+// Bytes of a transfer done so far and its total; called during the transfer and once at its end.
+using progress_function = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 // Hex SHA-256 of a local file, read in chunks.
 std::string file_sha256(const std::filesystem::path& file);
 
 // Copies a local file into a private place (a scratch folder or a file of ours, never followed
 // through a link) and flushes the copy to the disk.
-void copy_local_file(const std::filesystem::path& from, const std::filesystem::path& to);
+void copy_local_file(const std::filesystem::path& from, const std::filesystem::path& to,
+                     const progress_function& progress = {});
+
+// PROGRESS fed with FROM's size as the total, for detail::copy_into.
+detail::copied_function with_total(const std::filesystem::path& from, const progress_function& progress);
 
 // A private folder under the system's temporary directory, removed with everything in it.
 class scratch_directory {
@@ -89,7 +100,7 @@ class endpoint {
   virtual std::optional<std::filesystem::path> local_file() const = 0;
   // Whether a -wal or -journal file sits next to the database: a program has it open or crashed.
   virtual bool has_journal() const = 0;
-  virtual void fetch(const std::filesystem::path& destination) const = 0;
+  virtual void fetch(const std::filesystem::path& destination, const progress_function& progress) const = 0;
   // Fetches the file's companion named SUFFIX ("-wal", "-journal") when there is one.
   virtual bool fetch_companion(const std::string& suffix, const std::filesystem::path& destination) const = 0;
   virtual std::string sha256() const = 0;
@@ -106,7 +117,11 @@ class endpoint {
   // that a refusal (an owner the process may not give) comes before anything it does.
   virtual void replace(const std::filesystem::path& local_file,
                        const std::optional<std::string>& expected_current_sha256,
-                       const std::function<void()>& before_rename) const = 0;
+                       const std::function<void()>& before_rename, const progress_function& progress) const = 0;
+  // Backup retention beside the file: removes the regular files named as backups of STEM and
+  // EXTENSION (see names.hpp) beyond the newest KEEP. Returns where they were.
+  virtual std::vector<std::string> remove_backups_beyond(const std::string& stem, const std::string& extension,
+                                                         std::size_t keep) const = 0;
 };
 
 std::unique_ptr<endpoint> make_local_endpoint(const std::filesystem::path& file);

@@ -48,9 +48,9 @@ class local_endpoint final : public endpoint {
     return present(file_.string() + "-wal") || present(file_.string() + "-journal");
   }
 
-  void fetch(const fs::path& destination) const override {
+  void fetch(const fs::path& destination, const progress_function& progress) const override {
     if (type_of(file_) != fs::file_type::regular) fail(shown_, "no such database file");
-    copy_local_file(file_, destination);
+    copy_local_file(file_, destination, progress);
   }
 
   bool fetch_companion(const std::string& suffix, const fs::path& destination) const override {
@@ -68,16 +68,23 @@ class local_endpoint final : public endpoint {
     copy.take_owner_and_mode(file_, detail::ownership::best_effort);
     copy.copy_from(file_);
     if (file_sha256(copy.path()) != expected_sha256) fail(copy.path(), "the copy differs from the database it was made from");
-    return copy.publish_as_new(stem, extension, '_').string();
+    return copy.publish_as_new(stem, extension, '-').string();
+  }
+
+  std::vector<std::string> remove_backups_beyond(const std::string& stem, const std::string& extension,
+                                                 std::size_t keep) const override {
+    std::vector<std::string> removed;
+    for (const auto& file : detail::remove_backups_beyond(folder_, stem, extension, keep)) removed.push_back(file.string());
+    return removed;
   }
 
   void replace(const fs::path& local_file, const std::optional<std::string>& expected_current_sha256,
-               const std::function<void()>& before_rename) const override {
+               const std::function<void()>& before_rename, const progress_function& progress) const override {
     const bool replacing = present(file_);
     // A new file is created as any other (the umask decides); a replaced one keeps its owner and mode.
     detail::new_file temporary(folder_, file_.filename().string() + ".litemig-upload-", replacing ? 0600 : 0666);
     if (replacing) temporary.take_owner_and_mode(file_, detail::ownership::required);
-    temporary.copy_from(local_file);
+    temporary.copy_from(local_file, with_total(local_file, progress));
     if (file_sha256(temporary.path()) != file_sha256(local_file)) fail(temporary.path(), "the written copy differs from the source");
     // Checked before BEFORE_RENAME, so that a refusal leaves nothing behind, and again just before the rename.
     check_unchanged(expected_current_sha256);
@@ -102,11 +109,18 @@ class local_endpoint final : public endpoint {
 
 }  // namespace
 
-void copy_local_file(const fs::path& from, const fs::path& to) {
+detail::copied_function with_total(const fs::path& from, const progress_function& progress) {
+  if (!progress) return {};
+  const auto total = fs::file_size(from);
+  progress(0, total);
+  return [total, progress](std::uint64_t copied) { progress(copied, total); };
+}
+
+void copy_local_file(const fs::path& from, const fs::path& to, const progress_function& progress) {
   const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) fail(to, fmt::format("cannot copy {} here: {}", from.string(), std::strerror(errno)));
   try {
-    detail::copy_into(from, fd, to);
+    detail::copy_into(from, fd, to, with_total(from, progress));
   } catch (...) {
     ::close(fd);
     throw;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -54,14 +55,21 @@ struct spawn_actions {
   ~spawn_actions() { posix_spawn_file_actions_destroy(&actions); }
 };
 
-// Reads both pipes until the child closes them, so neither can fill up and block it.
-void drain(pipe_fds& out, pipe_fds& err, std::string& output, std::string& errors) {
+// Reads both pipes until the child closes them, so neither can fill up and block it; calls
+// WAITING every 200 ms meanwhile.
+void drain(pipe_fds& out, pipe_fds& err, std::string& output, std::string& errors, const std::function<void()>& waiting) {
   pollfd fds[2] = {{out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}};
   std::string* sinks[2] = {&output, &errors};
   int open_count = 2;
   char buffer[8192];
+  auto last_wait = std::chrono::steady_clock::now();
   while (open_count > 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    const int ready = ::poll(fds, 2, waiting ? 200 : -1);
+    if (waiting && std::chrono::steady_clock::now() - last_wait >= std::chrono::milliseconds(200)) {
+      last_wait = std::chrono::steady_clock::now();
+      waiting();
+    }
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw failure(exit_code::failure, fmt::format("cannot read a child process's output: {}", std::strerror(errno)));
     }
@@ -80,7 +88,7 @@ void drain(pipe_fds& out, pipe_fds& err, std::string& output, std::string& error
 
 }  // namespace
 
-process_result run_process(const std::vector<std::string>& argv) {
+process_result run_process(const std::vector<std::string>& argv, const std::function<void(int pid)>& waiting) {
   std::vector<char*> raw;
   raw.reserve(argv.size() + 1);
   for (const auto& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
@@ -102,7 +110,7 @@ process_result run_process(const std::vector<std::string>& argv) {
   err.close_write();
 
   process_result result;
-  drain(out, err, result.output, result.errors);
+  drain(out, err, result.output, result.errors, waiting ? std::function<void()>([&] { waiting(pid); }) : nullptr);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 namespace fs = std::filesystem;
 
 namespace litemig::transfer {
@@ -44,7 +46,7 @@ const char* const copy_script =
     "copy=\"$2$3\"; n=2\n"
     "until ln -T -- \"$tmp\" \"$copy\" 2>/dev/null; do\n"
     "  if [ ! -e \"$copy\" ] && [ ! -L \"$copy\" ]; then ln -T -- \"$tmp\" \"$copy\"; exit 11; fi\n"
-    "  copy=\"$2_$n$3\"; n=$((n + 1))\n"
+    "  copy=\"$2-$n$3\"; n=$((n + 1))\n"
     "done\n"
     "sync -- \"$(dirname -- \"$copy\")\"\n"
     "printf '%s\\n' \"$copy\"\n";
@@ -77,6 +79,20 @@ const char* const replace_script =
     "mv -f -T -- \"$1\" \"$2\" || exit 16\n"
     "sync -- \"$(dirname -- \"$2\")\"\n";
 
+// How far process PID has read FILE: the offset of its descriptor open on FILE (Linux's /proc).
+std::optional<std::uint64_t> read_offset(int pid, const fs::path& file) {
+  std::error_code error;
+  for (fs::directory_iterator fd(fmt::format("/proc/{}/fd", pid), error), end; !error && fd != end; fd.increment(error)) {
+    std::error_code unreadable;
+    if (fs::read_symlink(fd->path(), unreadable) != file) continue;
+    std::ifstream info(fmt::format("/proc/{}/fdinfo/{}", pid, fd->path().filename().string()));
+    std::string key;
+    std::uint64_t offset = 0;
+    if (info >> key >> offset && key == "pos:") return offset;
+  }
+  return std::nullopt;
+}
+
 bool is_sha256_hex(std::string_view text) {
   if (text.size() != 64) return false;
   for (const char c : text) {
@@ -102,9 +118,21 @@ class ssh_endpoint final : public endpoint {
     return remote_test({"test", "-e", file + "-wal", "-o", "-e", file + "-journal"}, "look for journals of");
   }
 
-  void fetch(const fs::path& destination_file) const override {
+  void fetch(const fs::path& destination_file, const progress_function& progress) const override {
+    std::function<void(int)> waiting;
+    std::uint64_t total = 0;
+    if (progress) {
+      total = remote_size(where_.path);
+      progress(0, total);
+      waiting = [&](int) {
+        std::error_code not_yet;
+        const auto size = fs::file_size(destination_file, not_yet);
+        if (!not_yet) progress(size, total);
+      };
+    }
     copy_with_scp(fmt::format("{}:{}", destination(), where_.path), fs::absolute(destination_file).string(),
-                  fmt::format("cannot fetch {}", describe()));
+                  fmt::format("cannot fetch {}", describe()), waiting);
+    if (progress) progress(total, total);
   }
 
   bool fetch_companion(const std::string& suffix, const fs::path& destination_file) const override {
@@ -128,16 +156,48 @@ class ssh_endpoint final : public endpoint {
     return fmt::format("{}:{}", destination(), copy);
   }
 
+  std::vector<std::string> remove_backups_beyond(const std::string& stem, const std::string& extension,
+                                                 std::size_t keep) const override {
+    const std::string folder = sibling("");
+    // Regular files only (find -type f does not follow links): a link under a backup's name is not ours.
+    const auto listed = run_remote({"find", folder, "-mindepth", "1", "-maxdepth", "1", "-type", "f", "-printf", "%f\\0"},
+                                   fmt::format("cannot list the backups in {}:{}", destination(), folder));
+    std::vector<std::string> names;
+    std::string_view text = listed.output;
+    // NUL-separated: a name holding a newline cannot pass for two names.
+    for (auto end = text.find('\0'); end != std::string_view::npos; end = text.find('\0')) {
+      names.emplace_back(text.substr(0, end));
+      text.remove_prefix(end + 1);
+    }
+    std::vector<std::string> command{"rm", "-f", "--"};
+    std::vector<std::string> removed;
+    for (const auto& name : detail::backups_beyond(names, stem, extension, keep)) {
+      command.push_back(folder + name);
+      removed.push_back(fmt::format("{}:{}{}", destination(), folder, name));
+    }
+    if (!removed.empty()) run_remote(command, fmt::format("cannot remove old backups in {}:{}", destination(), folder));
+    return removed;
+  }
+
   void replace(const fs::path& local_file_path, const std::optional<std::string>& expected_current_sha256,
-               const std::function<void()>& before_rename) const override {
+               const std::function<void()>& before_rename, const progress_function& progress) const override {
     const auto file = real_path();
     auto created = run_script(temporary_script, {file}, fmt::format("cannot create a temporary file beside {}", describe()));
     std::string temporary = created.output;
     while (!temporary.empty() && temporary.back() == '\n') temporary.pop_back();
     try {
       check_remote_path(describe(), temporary);
+      std::function<void(int)> waiting;
+      const auto total = fs::file_size(local_file_path);
+      if (progress) {
+        progress(0, total);
+        waiting = [&, file = fs::canonical(local_file_path)](int pid) {
+          if (const auto offset = read_offset(pid, file)) progress(*offset, total);
+        };
+      }
       copy_with_scp(fs::absolute(local_file_path).string(), fmt::format("{}:{}", destination(), temporary),
-                    fmt::format("cannot upload to {}:{}", destination(), temporary));
+                    fmt::format("cannot upload to {}:{}", destination(), temporary), waiting);
+      if (progress) progress(total, total);
       if (before_rename) {
         // A refusal the replace script would give must come before BEFORE_RENAME leaves anything.
         if (has_journal()) fail_at(file, "a -wal or -journal file is next to the database: stop the program using it");
@@ -244,13 +304,24 @@ class ssh_endpoint final : public endpoint {
     return digest;
   }
 
-  void copy_with_scp(const std::string& from, const std::string& to, const std::string& what) const {
+  std::uint64_t remote_size(const std::string& remote_path) const {
+    const auto result = run_remote({"stat", "-L", "-c", "%s", "--", remote_path},
+                                   fmt::format("cannot read the size of {}:{}", destination(), remote_path));
+    try {
+      return std::stoull(result.output);
+    } catch (const std::exception&) {
+      fail_at(remote_path, "stat printed no size");
+    }
+  }
+
+  void copy_with_scp(const std::string& from, const std::string& to, const std::string& what,
+                     const std::function<void(int)>& waiting = {}) const {
     std::vector<std::string> argv{tools_.scp};
     for (auto& option : common_options()) argv.push_back(std::move(option));
     argv.push_back("--");
     argv.push_back(from);
     argv.push_back(to);
-    const auto result = run_process(argv);
+    const auto result = run_process(argv, waiting);
     if (!result.succeeded()) throw failure(exit_code::failure, fmt::format("{}: {}", what, reason(result)));
   }
 

@@ -10,31 +10,7 @@ using namespace deploy_test;
 
 namespace {
 
-class DeployLocal : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root = fresh_dir("work");
-    migrations = root / "migrations";
-    write_migrations(migrations);
-    db = root / "prod" / "tunetrees.sqlite3";
-    fs::create_directories(db.parent_path());
-    make_production_database(db, migrations, 1);
-    backups = root / "backups";
-    original_sha = sha256_of(db);
-    original_notes = rows(db, "note");
-  }
-
-  command_result deploy(std::vector<std::string> extra) {
-    std::vector<std::string> args{"deploy", "--source", db.string(), "--dir", migrations.string(),
-                                  "--backup-dir", backups.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return litemig(args);
-  }
-
-  fs::path root, migrations, db, backups;
-  std::string original_sha;
-  std::vector<std::string> original_notes;
-};
+class DeployLocal : public local_deploy_test {};
 
 TEST_F(DeployLocal, UploadMigratesInPlaceAndKeepsAVerifiedBackup) {
   const auto result = deploy({"--upload", "--yes"});
@@ -43,10 +19,10 @@ TEST_F(DeployLocal, UploadMigratesInPlaceAndKeepsAVerifiedBackup) {
   EXPECT_EQ(rows(db, "note"), original_notes);
   EXPECT_EQ(rows(db, "tune").size(), 5U);
 
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
-  EXPECT_TRUE(files_containing(backups, "_migrated").empty()) << "the uploaded copy is not left behind";
+  EXPECT_TRUE(files_containing(backups, ".migrated-v").empty()) << "the uploaded copy is not left behind";
   EXPECT_TRUE(files_containing(db.parent_path(), ".litemig-upload-").empty());
   for (const char* step : {"step 1/6 fetch", "step 2/6 backup", "step 3/6 fixups", "step 4/6 migrate",
                            "step 5/6 verify", "step 6/6 upload"}) {
@@ -58,7 +34,7 @@ TEST_F(DeployLocal, WithoutUploadTheSourceStaysAndTheMigratedCopyIsNamed) {
   const auto result = deploy({"--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(sha256_of(db), original_sha);
-  const auto copies = files_containing(backups, "_migrated");
+  const auto copies = files_containing(backups, ".migrated-v");
   ASSERT_EQ(copies.size(), 1U);
   EXPECT_EQ(user_version(copies[0]), 3);
   EXPECT_EQ(rows(copies[0], "note"), original_notes);
@@ -130,7 +106,7 @@ TEST_F(DeployLocal, AFailingMigrationLeavesTheSourceByteIdenticalAndNamesTheBack
                                backups.string(), "--upload", "--yes"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_EQ(sha256_of(db), original_sha);
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
   EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
@@ -167,7 +143,7 @@ TEST_F(DeployLocal, ADatabaseWithAWriteAheadLogIsNotCopied) {
 TEST_F(DeployLocal, RestoreBringsBackTheExactRowsAndKeepsTheReplacedFile) {
   ASSERT_EQ(deploy({"--upload", "--yes"}).exit_code, 0);
   const std::string migrated_sha = sha256_of(db);
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
 
   const auto result = litemig({"restore", "--backup", local_backups[0].string(), "--db", db.string(), "--yes"});
@@ -175,7 +151,7 @@ TEST_F(DeployLocal, RestoreBringsBackTheExactRowsAndKeepsTheReplacedFile) {
   EXPECT_EQ(sha256_of(db), original_sha);
   EXPECT_EQ(rows(db, "note"), original_notes);
   EXPECT_NE(result.out.find("version 1"), std::string::npos) << result.out;
-  const auto kept = files_containing(db.parent_path(), "backup_tunetrees_");
+  const auto kept = files_containing(db.parent_path(), ".replaced.");
   ASSERT_EQ(kept.size(), 1U);
   EXPECT_EQ(sha256_of(kept[0]), migrated_sha);
 }
@@ -187,7 +163,7 @@ TEST_F(DeployLocal, RestoreRefusesABackupThatFailsItsChecks) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(db.string() + " is unchanged"), std::string::npos) << result.err;
   EXPECT_EQ(sha256_of(db), original_sha);
-  EXPECT_TRUE(files_containing(db.parent_path(), "backup_").empty());
+  EXPECT_TRUE(files_containing(db.parent_path(), ".replaced.").empty());
 }
 
 TEST(DeployApp, TunetreesDbDeployUsesTheMigrationsBuiltIntoTheApp) {
@@ -212,8 +188,8 @@ TEST(DeployApp, TunetreesDbDeployUsesTheMigrationsBuiltIntoTheApp) {
   const auto deployed = run(LITEMIG_TUNETREES, {"db", "deploy", "--source", db.string(), "--backup-dir",
                                                 backups.string(), "--upload", "--yes"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
-  const auto local_backups = files_containing(backups, "tunetrees_");
-  ASSERT_EQ(local_backups.size(), 1U) << "the app names its backups tunetrees_<timestamp>.sqlite3";
+  const auto local_backups = files_containing(backups, ".v1-v");
+  ASSERT_EQ(local_backups.size(), 1U) << "the app names its backups tunetrees.<time>.v1-vN.sqlite3";
   EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
   EXPECT_GT(user_version(db), 1);
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 
@@ -87,10 +88,10 @@ TEST_F(DeploySsh, MigratesVerifiesAndUploadsWithBothBackups) {
   EXPECT_EQ(fs::status(remote_db).permissions(), fs::perms(0640)) << "the uploaded file keeps the old permissions";
   EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
 
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
   EXPECT_NE(result.out.find("remote backup"), std::string::npos) << result.out;
@@ -103,10 +104,10 @@ TEST_F(DeploySsh, AFailingMigrationUploadsNothingAndKeepsBothBackups) {
   EXPECT_NE(result.exit_code, 0);
   expect_remote_untouched();
   EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
   EXPECT_NE(result.err.find(local_backups[0].string()), std::string::npos) << result.err;
@@ -142,7 +143,7 @@ TEST_F(DeploySsh, AnInterruptedUploadLeavesTheRemoteFileIntact) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("step 6 (upload) failed"), std::string::npos) << result.err;
   expect_remote_untouched();
-  EXPECT_EQ(files_containing(remote_dir, "backup_tunetrees_").size(), 1U);
+  EXPECT_EQ(files_containing(remote_dir, "tunetrees.20").size(), 1U);
 }
 
 TEST_F(DeploySsh, ADatabaseChangedDuringTheDeployIsNotOverwritten) {
@@ -181,10 +182,10 @@ TEST_F(DeploySsh, ATuneTreesProductionCopyIsDeployedWithTheProductMigrations) {
   ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
   EXPECT_GT(user_version(remote_db), 1);
   EXPECT_EQ(rows(remote_db, "tune").size(), tunes.size());
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
   EXPECT_EQ(sha256_of(remote_backups[0]), fixture_sha);
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
 }
@@ -199,8 +200,8 @@ TEST_F(DeploySsh, AnUnreachableHostFailsAtFetch) {
 TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   ASSERT_EQ(deploy(migrations, {"--upload", "--yes"}).exit_code, 0);
   ASSERT_EQ(user_version(remote_db), 3);
-  const auto remote_backups = files_containing(remote_dir, "backup_tunetrees_");
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(remote_backups.size(), 1U);
   ASSERT_EQ(local_backups.size(), 1U);
 
@@ -241,8 +242,8 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
     std::tm parts{};
     ::gmtime_r(&at, &parts);
     char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &parts);
-    planted.push_back(real.parent_path() / ("backup_tunetrees_" + std::string(stamp) + ".sqlite3"));
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &parts);
+    planted.push_back(real.parent_path() / ("tunetrees." + std::string(stamp) + ".v1-v3.sqlite3"));
     fs::create_symlink(s % 2 == 0 ? victim : root / ("new_" + std::to_string(s)), planted.back());
   }
   const auto expect_kept = [&] {
@@ -265,7 +266,7 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
   EXPECT_EQ(user_version(real), 3);
   expect_kept();
 
-  const auto local_backups = files_containing(backups, "tunetrees_");
+  const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
   const auto restored = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
@@ -283,6 +284,67 @@ TEST_F(DeploySsh, RestoreFromARemoteWalBackupCarriesTheCommitsStillInItsLog) {
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(rows(remote_db, "note"), expected) << "the commit still in the backup's -wal is missing";
   EXPECT_TRUE(fs::exists(backup.string() + "-wal")) << "the backup itself is left as it was";
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(DeploySsh, KeepBackupsPrunesOnlyTheOlderBackupsOfItsSchemeOnBothSides) {
+  const auto plant = [&](const fs::path& folder, const std::string& name) {
+    fs::create_directories(folder);
+    fs::copy_file(remote_db, folder / name);
+    return folder / name;
+  };
+  const fs::path remote_old = plant(remote_dir, "tunetrees.20200101T000000Z.v1-v3.sqlite3");
+  const fs::path remote_replaced = plant(remote_dir, "tunetrees.20200101T000000Z.replaced.sqlite3");
+  const fs::path remote_foreign = plant(remote_dir, "tunetrees.20200101T000000Z.mine.sqlite3");
+  const fs::path remote_other = plant(remote_dir, "other.20200101T000000Z.v1-v3.sqlite3");
+  // A name with a newline whose second line is a future backup's: it must not count as one.
+  const fs::path remote_split = plant(remote_dir, "x\ntunetrees.29991231T000000Z.v1-v3.sqlite3");
+  const fs::path victim = plant(root, "victim.sqlite3");
+  fs::create_symlink(victim, remote_dir / "tunetrees.20190101T000000Z.v1-v2.sqlite3");
+  const fs::path local_old = plant(backups, "tunetrees.20200101T000000Z.v1-v3.sqlite3");
+
+  const auto result = deploy(migrations, {"--keep-backups", "1", "--upload", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_FALSE(fs::exists(remote_old));
+  EXPECT_FALSE(fs::exists(remote_replaced));
+  EXPECT_FALSE(fs::exists(local_old));
+  EXPECT_TRUE(fs::exists(remote_foreign));
+  EXPECT_TRUE(fs::exists(remote_other));
+  EXPECT_TRUE(fs::exists(remote_split));
+  EXPECT_TRUE(fs::is_symlink(remote_dir / "tunetrees.20190101T000000Z.v1-v2.sqlite3"));
+  EXPECT_TRUE(fs::exists(victim));
+  const auto remote_backups = files_containing(remote_dir, ".v1-v3.sqlite3");
+  EXPECT_EQ(std::count_if(remote_backups.begin(), remote_backups.end(),
+                          [](const fs::path& p) { return p.filename().string().starts_with("tunetrees."); }),
+            1)
+      << "the backup this deploy made stays";
+  EXPECT_EQ(files_containing(backups, ".v1-v3.sqlite3").size(), 1U);
+  EXPECT_NE(result.out.find(":" + remote_old.string() + "\n"), std::string::npos) << result.out;
+  EXPECT_EQ(user_version(remote_db), 3);
+}
+
+TEST_F(DeploySsh, TheFetchAndTheUploadReportTheirBytesAndRate) {
+  const auto result = deploy(migrations, {"--upload", "--yes"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_NE(result.out.find("  fetched "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  uploaded "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("step 6/6 upload: done in "), std::string::npos) << result.out;
+
+  // On a terminal (script(1) gives it one) the same deploy shows a progress line per transfer.
+  if (!fs::exists("/usr/bin/script")) GTEST_SKIP() << "script(1) is not installed";
+  fs::remove(remote_db);
+  make_production_database(remote_db, migrations, 1);
+  std::string command = std::string(LITEMIG_CLI) + " deploy --source '" + server->url(remote_db) + "' --dir '" +
+                        migrations.string() + "' --backup-dir '" + backups.string() + "' --upload --yes";
+  for (const auto& argument : server->client_arguments()) command += " '" + argument + "'";
+  const auto shown = run("/usr/bin/script", {"-qec", command, "/dev/null"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.out << shown.err;
+  EXPECT_NE(shown.out.find("\r\x1b[K  fetch: 0 B of "), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("\r\x1b[K  upload: "), std::string::npos) << shown.out;
+  EXPECT_EQ(user_version(remote_db), 3);
 }
 
 }  // namespace

@@ -88,6 +88,25 @@ command_result run(const std::string& program, const std::vector<std::string>& a
 
 command_result litemig(const std::vector<std::string>& args) { return run(LITEMIG_CLI, args); }
 
+void local_deploy_test::SetUp() {
+  root = fresh_dir("work");
+  migrations = root / "migrations";
+  write_migrations(migrations);
+  db = root / "prod" / "tunetrees.sqlite3";
+  fs::create_directories(db.parent_path());
+  make_production_database(db, migrations, 1);
+  backups = root / "backups";
+  original_sha = sha256_of(db);
+  original_notes = rows(db, "note");
+}
+
+command_result local_deploy_test::deploy(std::vector<std::string> extra) {
+  std::vector<std::string> args{"deploy", "--source", db.string(), "--dir", migrations.string(),
+                                "--backup-dir", backups.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return litemig(args);
+}
+
 fs::path fresh_dir(const std::string& name) {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   // Outside a test (suite set-up) the folder is per process: ctest runs tests in parallel.

@@ -2,6 +2,8 @@
 // migrations directory and a production database at an old version with real rows.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -50,5 +52,18 @@ void copy_with_a_commit_only_in_the_log(const fs::path& db, const fs::path& copy
 // Every row of TABLE, ordered by id, one string per row: what a user relies on being kept.
 std::vector<std::string> rows(const fs::path& db, const std::string& table);
 long user_version(const fs::path& db);
+
+// A production database at version 1 of write_migrations() in a local folder, deployed with
+// backups into their own folder.
+class local_deploy_test : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // `litemig deploy` of the database with EXTRA options.
+  command_result deploy(std::vector<std::string> extra);
+
+  fs::path root, migrations, db, backups;
+  std::string original_sha;
+  std::vector<std::string> original_notes;
+};
 
 }  // namespace deploy_test

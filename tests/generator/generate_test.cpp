@@ -50,6 +50,19 @@ command_result run_cli(const std::string& arguments) {
 
 std::string quoted(const fs::path& path) { return "\"" + path.string() + "\""; }
 
+// Brings DB to TARGET with H's migrations, up or down, without a backup.
+void migrate_to(const migration_harness& h, const fs::path& db, std::int64_t target) {
+  apply_options options;
+  options.backup = false;
+  options.target = target;
+  const auto set = migration_set::from_directory(h.migrations());
+  if (sqlite::database(db, sqlite::open_mode::create).user_version() > target) {
+    downgrade(db, set, target, options);
+  } else {
+    upgrade(db, set, options);
+  }
+}
+
 }  // namespace
 
 TEST(Generate, FirstMigrationCreatesEverythingAndDownDropsIt) {
@@ -162,18 +175,10 @@ TEST(Generate, AutoincrementCounterSurvivesARebuild) {
   h.generate();
   h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, a REAL)");
   h.generate();
-  const auto set = migration_set::from_directory(h.migrations());
   const auto db_path = h.dir() / "seq.sqlite3";
-  apply_options options;
-  options.backup = false;
-  options.target = 1;
-  upgrade(db_path, set, options);
-  {
-    sqlite::database db(db_path);
-    db.execute("INSERT INTO t(a) VALUES (1), (2), (3); DELETE FROM t WHERE id = 3;");
-  }
-  options.target = 2;
-  upgrade(db_path, set, options);
+  migrate_to(h, db_path, 1);
+  sqlite::database(db_path).execute("INSERT INTO t(a) VALUES (1), (2), (3); DELETE FROM t WHERE id = 3;");
+  migrate_to(h, db_path, 2);
   sqlite::database db(db_path);
   db.execute("INSERT INTO t(a) VALUES (4)");
   EXPECT_EQ(db.query_int("SELECT max(id) FROM t"), 4) << "a deleted id was handed out again";
@@ -317,4 +322,162 @@ TEST(Diff, PrintsThePlanBetweenFilesAndWritesNothing) {
   const auto result = run_cli(fmt::format("diff {} {}", quoted(h.dir() / "a.sql"), quoted(h.dir() / "b.sql")));
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_NE(result.output.find("ALTER TABLE \"t\" ADD COLUMN b DEFAULT 1;"), std::string::npos) << result.output;
+}
+
+TEST(Generate, ADownPartRestoringKeyColumnsGivesFreshRowidsAndDistinctValues) {
+  migration_harness h("restore_keys");
+  h.set_reference(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT, k INTEGER NOT NULL UNIQUE, c TEXT NOT NULL DEFAULT 'z',"
+      " u TEXT UNIQUE); CREATE UNIQUE INDEX tc ON t(c);");
+  h.generate();
+  h.set_reference("CREATE TABLE t(a TEXT)");
+  const auto written = h.generate("drop column t.id\ndrop column t.k\ndrop column t.c\ndrop column t.u\n");
+  ASSERT_EQ(written.result, generate_result::outcome::written);
+  EXPECT_TRUE(written.warnings.empty()) << written.warnings.front();
+  const auto db_path = h.dir() / "restore_keys.sqlite3";
+  migrate_to(h, db_path, 2);
+  sqlite::database(db_path).execute("INSERT INTO t(a) VALUES ('x'), ('y'), ('z')");
+  migrate_to(h, db_path, 1);
+  sqlite::database db(db_path);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 3);
+  EXPECT_EQ(db.query_int("SELECT count(DISTINCT id) FROM t"), 3);
+  EXPECT_EQ(db.query_int("SELECT count(DISTINCT k) FROM t"), 3);
+  EXPECT_EQ(db.query_int("SELECT count(DISTINCT c) FROM t"), 3);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM t WHERE u IS NULL"), 3);
+}
+
+TEST(Generate, ARebuildKeepsTheRowidsOfATableWithAColumnNamedRowid) {
+  // Each time one alias of the rowid is left free for the copy.
+  for (const std::string columns : {"\"rowid\" TEXT, a INTEGER", "\"rowid\" TEXT, oid TEXT, a INTEGER"}) {
+    migration_harness h("rowid_column");
+    h.set_reference("CREATE TABLE t(" + columns + ")");
+    h.generate();
+    const auto db_path = h.dir() / "rowid_column.sqlite3";
+    migrate_to(h, db_path, 1);
+    sqlite::database(db_path).execute(
+        "INSERT INTO t(\"rowid\", a) VALUES ('r1', 1), ('r2', 2), ('r3', 3), ('r4', 4); DELETE FROM t WHERE a = 2");
+    const auto rowids = [&] {
+      sqlite::database db(db_path);
+      return db.query_text("SELECT group_concat(r, ',') FROM (SELECT _rowid_ AS r FROM t ORDER BY a)");
+    };
+    const auto before = rowids();
+    h.set_reference("CREATE TABLE t(" + columns.substr(0, columns.size() - std::string("INTEGER").size()) + "REAL)");
+    ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+    migrate_to(h, db_path, 2);
+    EXPECT_EQ(before, "1,3,4");
+    EXPECT_EQ(rowids(), before) << columns << "\n" << h.read_migration(2);
+  }
+}
+
+TEST(Generate, TablesNamedLikeShadowTablesOfAVirtualTableAreOrdinaryTables) {
+  migration_harness h("shadow_names");
+  h.set_reference(
+      "CREATE VIRTUAL TABLE doc USING fts5(body); CREATE TABLE doc_stat(n INTEGER); CREATE TABLE doc_parent(p TEXT);"
+      "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1); CREATE TABLE box_stat(n INTEGER);");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  const auto snapshot = litemig::testing::read_text(h.migrations() / "snapshots" / "0001.sql");
+  for (const auto* table : {"doc_stat", "doc_parent", "box_stat"}) {
+    EXPECT_NE(snapshot.find(fmt::format("CREATE TABLE {}(", table)), std::string::npos) << table;
+  }
+  EXPECT_EQ(snapshot.find("doc_data"), std::string::npos) << "a real shadow table is in the snapshot";
+  EXPECT_TRUE(h.verify_step(1).empty());
+  h.set_reference(
+      "CREATE VIRTUAL TABLE doc USING fts5(body); CREATE TABLE doc_stat(n INTEGER, m TEXT); CREATE TABLE doc_parent(p TEXT);"
+      "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1); CREATE TABLE box_stat(n INTEGER);");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  const auto problems = h.verify_step(2);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+}
+
+TEST(Generate, ABareIdentifierDefaultIsTheTextItSpells) {
+  // SQLite stores DEFAULT z as the text 'z': in a rebuild's COALESCE it must not read as a column.
+  expect_migrates("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT DEFAULT Zed, b TEXT DEFAULT \"y\", c TEXT)",
+                  "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT Zed, b TEXT NOT NULL DEFAULT \"y\")",
+                  "drop column t.c\n");
+  migration_harness h("bare_default");
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT DEFAULT Zed)");
+  h.generate();
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT NOT NULL DEFAULT Zed)");
+  h.generate();
+  EXPECT_NE(h.read_migration(2).find("COALESCE(\"a\", 'Zed')"), std::string::npos) << h.read_migration(2);
+}
+
+TEST(Generate, ALeftoverFillChangesNothingAndIsReportedUnused) {
+  migration_harness h("leftover_fill");
+  const std::string hints = "fill note.source with 'import'\n";
+  h.set_reference("CREATE TABLE note(id INTEGER PRIMARY KEY, body TEXT)");
+  h.generate();
+  h.set_reference("CREATE TABLE note(id INTEGER PRIMARY KEY, body TEXT, source TEXT NOT NULL)");
+  const auto second = h.generate(hints);
+  ASSERT_EQ(second.result, generate_result::outcome::written);
+  EXPECT_TRUE(second.warnings.empty()) << second.warnings.front();
+  EXPECT_NE(h.read_migration(2).find("'import'"), std::string::npos);
+
+  h.set_reference("CREATE TABLE note(id INTEGER PRIMARY KEY, body TEXT, source TEXT NOT NULL); CREATE TABLE tag(name TEXT)");
+  const auto third = h.generate(hints);
+  ASSERT_EQ(third.result, generate_result::outcome::written);
+  EXPECT_EQ(h.read_migration(3).find("note"), std::string::npos) << h.read_migration(3);
+  ASSERT_EQ(third.warnings.size(), 1U);
+  EXPECT_NE(third.warnings.front().find(":1: hint names nothing in this change: fill note.source with 'import'"), std::string::npos)
+      << third.warnings.front();
+}
+
+TEST(Generate, SwappedTableAndColumnNamesMigrateThroughATemporaryName) {
+  const std::string before =
+      "CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER, y TEXT); CREATE TABLE b(id INTEGER PRIMARY KEY, z TEXT);"
+      "CREATE INDEX ax ON a(x); CREATE VIEW v AS SELECT x, y FROM a;";
+  const std::string after =
+      "CREATE TABLE b(id INTEGER PRIMARY KEY, y INTEGER, x TEXT); CREATE TABLE a(id INTEGER PRIMARY KEY, z TEXT);"
+      "CREATE INDEX ax ON b(y); CREATE VIEW v AS SELECT y AS x, x AS y FROM b;";
+  const std::string hints = "rename table a to b\nrename table b to a\nrename column b.x to y\nrename column b.y to x\n";
+  expect_migrates(before, after, hints);
+
+  migration_harness h("swap");
+  h.set_reference(before);
+  h.generate();
+  const auto db_path = h.dir() / "swap.sqlite3";
+  migrate_to(h, db_path, 1);
+  sqlite::database(db_path).execute("INSERT INTO a(x, y) VALUES (1, 'one'), (2, 'two'); INSERT INTO b(z) VALUES ('zed')");
+  h.set_reference(after);
+  const auto result = h.generate(hints);
+  ASSERT_EQ(result.result, generate_result::outcome::written);
+  EXPECT_TRUE(result.warnings.empty()) << result.warnings.front();
+  EXPECT_NE(h.read_migration(2).find("RENAME TO \"litemig_swap_"), std::string::npos) << h.read_migration(2);
+  migrate_to(h, db_path, 2);
+  {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_text("SELECT group_concat(y || '=' || x, ',') FROM (SELECT * FROM b ORDER BY id)"), "1=one,2=two");
+    EXPECT_EQ(db.query_text("SELECT z FROM a"), "zed");
+  }
+  migrate_to(h, db_path, 1);
+  sqlite::database db(db_path);
+  EXPECT_EQ(db.query_text("SELECT group_concat(x || '=' || y, ',') FROM (SELECT * FROM a ORDER BY id)"), "1=one,2=two");
+  EXPECT_EQ(db.query_text("SELECT z FROM b"), "zed");
+}
+
+TEST(Generate, TheFillSuggestedForANewKeyColumnGivesEachRowItsOwnValue) {
+  migration_harness h("key_fill");
+  h.set_reference("CREATE TABLE t(a TEXT); CREATE TABLE w(a TEXT PRIMARY KEY) WITHOUT ROWID;");
+  h.generate();
+  h.set_reference("CREATE TABLE t(a TEXT, k INTEGER NOT NULL UNIQUE, s TEXT NOT NULL); CREATE TABLE w(a TEXT, "
+                  "code TEXT NOT NULL, PRIMARY KEY (a, code)) WITHOUT ROWID;");
+  const auto result = h.generate();
+  ASSERT_EQ(result.result, generate_result::outcome::decisions_needed);
+  std::vector<std::string> suggested;
+  for (const auto& d : result.decisions) suggested.push_back(d.choices.front().text());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill t.k with rowid"), suggested.end());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill t.s with ''"), suggested.end());
+  EXPECT_NE(std::find(suggested.begin(), suggested.end(), "fill w.code with CAST(row_number() OVER () AS TEXT)"),
+            suggested.end())
+      << fmt::format("{}", fmt::join(suggested, "\n"));
+}
+
+TEST(Generate, StatementsThatSqliteStoresWithATrailingLineCommentAreEnded) {
+  // SQLite keeps "-- ..." after a view or a partial index: a ';' on the same line would be a comment.
+  const std::string before =
+      "CREATE TABLE book(id INTEGER PRIMARY KEY, title TEXT);\n"
+      "CREATE VIEW v AS SELECT title FROM book -- all titles\n;\n"
+      "CREATE INDEX bi ON book(title) WHERE title IS NOT NULL -- partial\n;\n";
+  expect_migrates(before, before + "CREATE TABLE author(name TEXT) /* new */;\nCREATE VIEW w AS SELECT 1 -- one\n;\n"
+                                   "ALTER TABLE book ADD COLUMN year INTEGER NOT NULL DEFAULT 0;");
 }

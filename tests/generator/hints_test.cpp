@@ -51,3 +51,24 @@ TEST(Hints, MalformedLineNamesFileAndLine) {
     }
   }
 }
+
+TEST(Hints, ALinePastedAsGeneratePrintedItIsAccepted) {
+  const auto h = parse_hints("hint: rename column playlist.name to title\n  HINT:drop table legacy # pasted\n", "hints.txt");
+  ASSERT_EQ(h.entries.size(), 2u);
+  EXPECT_EQ(h.entries[0].what, hint::kind::rename_column);
+  EXPECT_EQ(h.entries[0].text(), "rename column playlist.name to title");
+  EXPECT_TRUE(h.allows_drop_table("legacy"));
+}
+
+TEST(Hints, AControlCharacterMakesALineMalformed) {
+  for (const std::string line : {"drop table \"a\rb\"", "drop table a\x01", "fill t.c with 'x\x1b'", "rename table \"a\tb\" to c"}) {
+    try {
+      parse_hints("# first\n" + line + "\n", "hints.txt");
+      ADD_FAILURE() << line;
+    } catch (const failure& e) {
+      EXPECT_EQ(e.code(), exit_code::usage);
+      EXPECT_EQ(std::string(e.what()).rfind("hints.txt:2: malformed hint: ", 0), 0u) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_hints("drop\ttable\tlegacy\n", "hints.txt").entries.size(), 1u) << "a tab separates words";
+}

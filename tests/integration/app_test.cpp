@@ -104,6 +104,22 @@ TEST_F(TunetreesApp, MigratesAnOldDatabaseOnLaunchAndKeepsEveryRow) {
   EXPECT_EQ(second.output.find("migrated"), std::string::npos) << second.output;
 }
 
+TEST_F(TunetreesApp, SaysOnceThatALongMigrationCanTakeAWhileThenWhatItDid) {
+  const auto db = fixture_copy();
+  // Two million practice records: migration 0005 rebuilds their table for well over a second.
+  database(db).execute(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) "
+      "INSERT INTO practice_record(playlist_ref, tune_ref, practiced, quality) "
+      "SELECT 1, 1, printf('2020-01-01 %07d', i), 3 FROM n;");
+  const auto launch = run_app(db_argument(db) + " --no-backup");
+  ASSERT_EQ(launch.exit_code, 0) << launch.output;
+  const std::string line = "tunetrees: migrating the database (this can take a while)\n";
+  const auto notice = launch.output.find(line);
+  ASSERT_NE(notice, std::string::npos) << launch.output;
+  EXPECT_EQ(launch.output.find("this can take a while", notice + line.size()), std::string::npos) << "said once";
+  EXPECT_GT(launch.output.find("from schema version 1 to"), notice) << launch.output;
+}
+
 TEST_F(TunetreesApp, RecordsAPracticeAndTakesTheTuneOffTheDueList) {
   const auto db = fixture_copy();
   const auto due_before = run_app(db_argument(db) + " --no-backup due --playlist 1");

@@ -2,6 +2,7 @@
 // database before the migration row for row, and is no more readable than the database.
 #include "reliability_support.hpp"
 
+#include "litemig/applier.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
@@ -61,6 +62,40 @@ class Backups : public reliability_test {
 constexpr fs::perms owner_only = fs::perms::owner_read | fs::perms::owner_write;
 constexpr fs::perms owner_and_group = owner_only | fs::perms::group_read;
 
+// The oldest applier backups go, the newest KEEP stay, and nothing else in the folder is touched.
+TEST_F(Backups, RetentionRemovesOnlyTheOlderBackupsOfTheDatabase) {
+  const auto db = create_database("app.sqlite3", owner_only);
+  auto upgraded = run_litemig({"upgrade", "--db", db.string(), "--dir", migrations().string()}, dir_);
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.err;
+  const auto made = backups_of(db, dir_);
+  ASSERT_EQ(made.size(), 1u);
+  std::vector<fs::path> old;
+  for (const auto* name : {"app.20200101T000000Z.v0-v1.sqlite3", "app.20210101T000000Z.v1-v2-3.sqlite3",
+                           "app.20210101T000000Z.replaced.sqlite3"}) {
+    old.push_back(path(name));
+    fs::copy_file(db, old.back());
+  }
+  std::vector<fs::path> foreign;
+  for (const auto* name : {"app.20200101T000000Z.v1-v2.sqlite3.partial-x", "app.20200101T000000Z.v1.sqlite3",
+                           "apple.20200101T000000Z.v1-v2.sqlite3", "app.20200101T000000Z.v1-v2.db", "app.backup.sqlite3"}) {
+    foreign.push_back(path(name));
+    fs::copy_file(db, foreign.back());
+  }
+  fs::create_symlink(db, path("app.20190101T000000Z.v1-v2.sqlite3"));
+
+  const auto removed = litemig::remove_old_backups(db, std::nullopt, 2);
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_FALSE(fs::exists(old[0]));
+  EXPECT_FALSE(fs::exists(old[2]));
+  EXPECT_TRUE(fs::exists(old[1])) << "the newest older backup is the second kept";
+  EXPECT_TRUE(fs::exists(made.front())) << "the newest backup stays";
+  for (const auto& file : foreign) EXPECT_TRUE(fs::exists(file)) << file;
+  EXPECT_TRUE(fs::is_symlink(path("app.20190101T000000Z.v1-v2.sqlite3"))) << "a link is not a backup litemig made";
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  EXPECT_TRUE(litemig::remove_old_backups(db, std::nullopt, 2).empty());
+  EXPECT_TRUE(litemig::remove_old_backups(db, path("no-such-folder"), 1).empty());
+}
+
 }  // namespace
 
 TEST_F(Backups, UpgradeWritesAFaithfulPrivateBackupNextToTheDatabase) {
@@ -114,6 +149,22 @@ TEST_F(Backups, ABackupOfAWalDatabaseHoldsTheRowsStillInTheLog) {
 }
 
 #ifdef TUNETREES_APP
+TEST_F(Backups, TheAppsDbUpgradeVacuumReclaimsTheFreePagesTheMigrationsLeft) {
+  for (const bool vacuum : {false, true}) {
+    const auto db = path(vacuum ? "vacuumed.sqlite3" : "kept.sqlite3");
+    fs::copy_file(fs::path(LITEMIG_SOURCE_DIR) / "tests" / "fixtures" / "tunetrees_v1.sqlite3", db);
+    std::vector<std::string> command{TUNETREES_APP, "--db", db.string(), "--no-backup", "db", "upgrade"};
+    if (vacuum) command.push_back("--vacuum");
+    auto upgraded = run(command, dir_);
+    ASSERT_EQ(upgraded.exit_code, 0) << upgraded.out << upgraded.err;
+    SCOPED_TRACE(upgraded.out);
+    EXPECT_EQ(query_int(db, "PRAGMA freelist_count") == 0, vacuum);
+    EXPECT_EQ(contains(upgraded.out, "VACUUM reclaimed"), vacuum);
+    EXPECT_EQ(contains(upgraded.out, "--vacuum (or VACUUM) reclaims them"), !vacuum);
+    EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
+  }
+}
+
 TEST_F(Backups, TheAppBacksUpBeforeMigratingOnLaunch) {
   const auto db = path("tunetrees.sqlite3");
   fs::copy_file(fs::path(LITEMIG_SOURCE_DIR) / "tests" / "fixtures" / "tunetrees_v1.sqlite3", db);
@@ -138,7 +189,7 @@ TEST_F(Backups, DeployBackupsAndTheMigratedCopyAreFaithfulAndPrivate) {
   for (const auto& entry : fs::directory_iterator(path("deploy-backups"))) {
     SCOPED_TRACE(entry.path().filename().string());
     EXPECT_EQ(fs::status(entry.path()).permissions() & fs::perms::all, owner_only);
-    if (contains(entry.path().filename().string(), "_migrated")) {
+    if (contains(entry.path().filename().string(), ".migrated-v")) {
       EXPECT_EQ(query_text(entry.path(), "PRAGMA integrity_check"), "ok");
       EXPECT_EQ(query_int(entry.path(), "PRAGMA user_version"), 2);
       continue;

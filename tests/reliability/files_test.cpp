@@ -97,10 +97,10 @@ class Files : public reliability_test {
         plant(folder / fmt::format("{}.{}{}.sqlite3.partial", stem, t, version));
       }
     }
-    for (const auto& t : coming_times("%Y%m%d_%H%M%S", 8)) {
-      plant(folder / fmt::format("backup_{}_{}.sqlite3", stem, t));
-      plant(backup_dir / fmt::format("{}_{}.sqlite3", stem, t));
-      plant(backup_dir / fmt::format("{}_{}_migrated.sqlite3", stem, t));
+    for (const auto& t : coming_times("%Y%m%dT%H%M%SZ", 8)) {
+      plant(folder / fmt::format("{}.{}.replaced.sqlite3", stem, t));
+      plant(backup_dir / fmt::format("{}.{}.v1-v2.sqlite3", stem, t));
+      plant(backup_dir / fmt::format("{}.{}.migrated-v2.sqlite3", stem, t));
     }
     // The process ids the next commands are likely to get.
     std::ifstream last_pid_file("/proc/sys/kernel/ns_last_pid");
@@ -158,7 +158,7 @@ TEST_F(Files, APlantedLinkAtEveryPredictableNameIsNeverFollowed) {
 
   fs::path backup;
   for (const auto& entry : fs::directory_iterator(backups)) {
-    if (!fs::is_symlink(entry.path()) && !contains(entry.path().string(), "_migrated") && content_digest(entry.path()) == at_one) {
+    if (!fs::is_symlink(entry.path()) && !contains(entry.path().string(), ".migrated-v") && content_digest(entry.path()) == at_one) {
       backup = entry.path();
     }
   }
@@ -374,8 +374,8 @@ TEST_F(Files, AKillDuringABackupCopyLeavesNoFileUnderAFinalName) {
         const auto name = entry.path().filename().string();
         SCOPED_TRACE(fmt::format("{} killed {} ms in: {}", command, delay_ms, name));
         if (entry.path().extension() != ".sqlite3") continue;  // a temporary name, never taken for a backup
-        if (contains(name, "_migrated")) {
-          EXPECT_EQ(query_int(entry.path(), "PRAGMA user_version"), 2) << "a _migrated copy that was never migrated";
+        if (contains(name, ".migrated-v")) {
+          EXPECT_EQ(query_int(entry.path(), "PRAGMA user_version"), 2) << "a migrated copy that was never migrated";
         } else {
           EXPECT_EQ(content_digest(entry.path()), before) << "a half backup under a final name";
         }

@@ -103,3 +103,151 @@ TEST_F(Identifiers, AwkwardNamesSurviveGenerateUpgradeCheckAndDowngrade) {
   EXPECT_EQ(cli({"generate", "--schema", reference().string(), "--dir", migrations().string(), "--hints",
                  path("hints.txt").string()}).out.find("no changes") != std::string::npos, true);
 }
+
+// Names that could end a line of the migration file, or a statement, or read as SQL.
+namespace {
+
+const std::string library = R"sql(
+CREATE TABLE book(id INTEGER PRIMARY KEY, title TEXT NOT NULL, code TEXT);
+CREATE TABLE author(id INTEGER PRIMARY KEY, name TEXT);
+)sql";
+
+class NameInjection : public Identifiers {
+ protected:
+  // The first migration generated, a database at it with three books and two authors.
+  void start() {
+    set_reference(library);
+    ASSERT_EQ(cli({"generate", "--schema", reference().string(), "--dir", migrations().string()}).exit_code, 0);
+    ASSERT_EQ(cli({"upgrade", "--db", db().string(), "--dir", migrations().string(), "--no-backup"}).exit_code, 0);
+    database(db()).execute(
+        "INSERT INTO book(title, code) VALUES ('Airs', 'a'), ('Reels', NULL), ('Jigs', 'j');"
+        "INSERT INTO author(name) VALUES ('Ó Riada'), (NULL);");
+    rows_ = content_digest(db());
+  }
+
+  // REFERENCE_SQL run on the first reference, then generate: refused with exit 2 and one line
+  // naming the reference database and CAUSE; nothing written; an upgrade then changes no row.
+  void expect_refused(const std::string& reference_sql, const std::string& cause) {
+    database(reference()).execute(reference_sql);
+    const auto folder = folder_sha256(migrations());
+    const auto reference_bytes = file_sha256(reference());
+    const auto result = cli({"generate", "--schema", reference().string(), "--dir", migrations().string()});
+    EXPECT_EQ(result.exit_code, 2) << reference_sql << "\n" << result.out << result.err;
+    EXPECT_EQ(line_count(result.err), 1U) << result.err;
+    EXPECT_TRUE(contains(result.err, reference().string())) << result.err;
+    EXPECT_TRUE(contains(result.err, cause)) << result.err;
+    EXPECT_EQ(folder_sha256(migrations()), folder);
+    EXPECT_EQ(file_sha256(reference()), reference_bytes);
+    EXPECT_EQ(cli({"upgrade", "--db", db().string(), "--dir", migrations().string(), "--no-backup"}).exit_code, 0);
+    EXPECT_EQ(content_digest(db()), rows_) << reference_sql;
+  }
+
+  std::string rows_;
+};
+
+std::string quoted(const std::string& name) { return litemig::sqlite::quote_identifier(name); }
+
+}  // namespace
+
+TEST_F(NameInjection, ANameThatWouldEndACommentLineIsRefusedAndNoRowIsDeleted) {
+  start();
+  // The name ends the '-- Create table' comment: the next line would run on upgrade.
+  expect_refused("CREATE TABLE " + quoted("t\nDELETE FROM book;\n--x") + "(a)",
+                 R"(table "t\nDELETE FROM book;\n--x": a name with a control character)");
+}
+
+TEST_F(NameInjection, EveryKindOfObjectWithAControlCharacterInItsNameIsRefused) {
+  start();
+  const std::vector<std::pair<std::string, std::string>> characters{
+      {"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}, {"\x01", "\\x01"}, {"\x1b", "\\x1b"}, {"\x7f", "\\x7f"}};
+  for (const auto& [character, shown] : characters) {
+    const auto name = "x" + character + "DELETE FROM book;" + character + "-- litemig:down";
+    const auto printed = "x" + shown + "DELETE FROM book;" + shown + "-- litemig:down";
+    const std::vector<std::pair<std::string, std::string>> objects{
+        {"CREATE TABLE " + quoted(name) + "(a)", "table \"" + printed + "\""},
+        {"ALTER TABLE book ADD COLUMN " + quoted(name) + " TEXT", "column \"" + printed + "\""},
+        {"CREATE INDEX " + quoted(name) + " ON book(title)", "index \"" + printed + "\""},
+        {"CREATE VIEW " + quoted(name) + " AS SELECT title FROM book", "view \"" + printed + "\""},
+        {"CREATE TRIGGER " + quoted(name) + " AFTER INSERT ON book BEGIN DELETE FROM author; END",
+         "trigger \"" + printed + "\""},
+    };
+    for (const auto& [sql, cause] : objects) {
+      set_reference(library);
+      expect_refused(sql, cause);
+    }
+  }
+}
+
+TEST_F(NameInjection, SqlTextWithALineThatReadsAsADirectiveIsRefused) {
+  start();
+  expect_refused("ALTER TABLE book ADD COLUMN note TEXT DEFAULT 'x\n-- litemig:down\nDELETE FROM book;'",
+                 "its SQL has a line starting with '-- litemig:'");
+}
+
+TEST_F(NameInjection, NamesWithDashesSemicolonsQuotesAndCommentMarkersKeepEveryRow) {
+  start();
+  const std::string odd_table = "t; DELETE FROM book; --";
+  const std::string odd_column = "c */ -- litemig:down '\"";
+  set_reference(library + "CREATE TABLE " + quoted(odd_table) + "(id INTEGER PRIMARY KEY, " + quoted(odd_column) +
+                " TEXT);\n"
+                "CREATE INDEX " + quoted("i -- ; /*") + " ON " + quoted(odd_table) + "(" + quoted(odd_column) + ");\n"
+                "CREATE VIEW " + quoted("v'; DROP TABLE book; --") + " AS SELECT title FROM book;\n"
+                "CREATE TRIGGER " + quoted("tr -- DELETE FROM book;") + " AFTER INSERT ON author BEGIN\n"
+                "  INSERT INTO " + quoted(odd_table) + "(" + quoted(odd_column) + ") VALUES (NEW.name);\nEND;");
+  auto second = cli({"generate", "--schema", reference().string(), "--dir", migrations().string()});
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  ASSERT_EQ(cli({"upgrade", "--db", db().string(), "--dir", migrations().string(), "--no-backup"}).exit_code, 0);
+  database(db()).execute("INSERT INTO author(name) VALUES ('Ennis')");
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM book"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM " + quoted(odd_table)), 1);
+
+  // A type change rebuilds book: the rebuild's comments hold the odd names of its dependents.
+  const auto rows_before = table_digest(db(), "book");
+  database(reference()).execute("DROP VIEW " + quoted("v'; DROP TABLE book; --") + ";"
+                                "CREATE TABLE book_new(id INTEGER PRIMARY KEY, title TEXT NOT NULL, code BLOB);"
+                                "DROP TABLE book; ALTER TABLE book_new RENAME TO book;"
+                                "CREATE VIEW " + quoted("v'; DROP TABLE book; --") + " AS SELECT title FROM book;");
+  auto third = cli({"generate", "--schema", reference().string(), "--dir", migrations().string()});
+  ASSERT_EQ(third.exit_code, 0) << third.out << third.err;
+  ASSERT_EQ(cli({"upgrade", "--db", db().string(), "--dir", migrations().string(), "--no-backup"}).exit_code, 0);
+  EXPECT_EQ(table_digest(db(), "book"), rows_before);
+  EXPECT_EQ(cli({"check", "--db", db().string(), "--dir", migrations().string()}).exit_code, 0);
+  ASSERT_EQ(cli({"downgrade", "--db", db().string(), "--dir", migrations().string(), "--to", "1", "--no-backup"}).exit_code, 0);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM book"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM author"), 3);
+}
+
+TEST_F(NameInjection, AFillThatIsNotExactlyOneExpressionIsRefused) {
+  start();
+  database(reference()).execute("ALTER TABLE author ADD COLUMN code TEXT NOT NULL DEFAULT ''");
+  database(reference()).execute(
+      "CREATE TABLE a2(id INTEGER PRIMARY KEY, name TEXT, code TEXT NOT NULL); INSERT INTO a2 SELECT id, name, 'x' FROM author;"
+      "DROP TABLE author; ALTER TABLE a2 RENAME TO author;");
+  const std::vector<std::pair<std::string, std::string>> fills{
+      {"'x' FROM author; DELETE FROM book; SELECT 1", "syntax error"},
+      {"'x'); DELETE FROM book; SELECT (1", "more SQL follows the expression"},
+      {"name) FROM author WHERE 0 UNION SELECT (1", "more SQL follows the expression"},
+      {"max(name)", "an aggregate folds the rows into one"},
+      {"'x' -- DELETE FROM book", "incomplete input"},
+      {"nosuch", "no such column"},
+  };
+  for (const auto& [expression, cause] : fills) {
+    write_file(path("hints.txt"), "# fills\nfill author.code with " + expression + "\n");
+    const auto folder = folder_sha256(migrations());
+    const auto result = cli({"generate", "--schema", reference().string(), "--dir", migrations().string(), "--hints",
+                             path("hints.txt").string()});
+    EXPECT_EQ(result.exit_code, 2) << expression << "\n" << result.out << result.err;
+    EXPECT_EQ(line_count(result.err), 1U) << result.err;
+    EXPECT_TRUE(contains(result.err, path("hints.txt").string() + ":2:")) << result.err;
+    EXPECT_TRUE(contains(result.err, cause)) << result.err;
+    EXPECT_EQ(folder_sha256(migrations()), folder);
+  }
+  write_file(path("hints.txt"), "fill author.code with coalesce(name, 'unknown') || ' (fill)'\n");
+  const auto good = cli({"generate", "--schema", reference().string(), "--dir", migrations().string(), "--hints",
+                         path("hints.txt").string()});
+  ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
+  ASSERT_EQ(cli({"upgrade", "--db", db().string(), "--dir", migrations().string(), "--no-backup"}).exit_code, 0);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM book"), 3);
+  EXPECT_EQ(query_text(db(), "SELECT group_concat(code, '|') FROM (SELECT code FROM author ORDER BY id)"),
+            "Ó Riada (fill)|unknown (fill)");
+}

@@ -92,7 +92,7 @@ void append_rows(sqlite::database& db, const std::string& table, std::string& te
   text += "table " + table + "\n";
   while (rows.step()) {
     for (int c = 0; c < rows.column_count(); ++c) {
-      text += std::to_string(rows.column_type(c)) + ":" + (rows.is_null(c) ? "" : rows.column_text(c)) + "\x1f";
+      text += std::to_string(static_cast<int>(rows.column_type(c))) + ":" + (rows.is_null(c) ? "" : rows.column_text(c)) + "\x1f";
     }
     text += "\n";
   }

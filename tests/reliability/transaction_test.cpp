@@ -49,7 +49,8 @@ class Transactions : public reliability_test {
 const std::vector<std::string> escaping_statements{
     "COMMIT;", "END TRANSACTION;", "ROLLBACK;", "BEGIN;", "SAVEPOINT s;", "RELEASE s;", "VACUUM;",
     "ATTACH 'other.db' AS other;", "DETACH other;", "PRAGMA foreign_keys = OFF;", "PRAGMA journal_mode = WAL;",
-    "pragma main.user_version = 7;", "PRAGMA writable_schema = ON;", "  commit  ;",
+    "pragma main.user_version = 7;", "PRAGMA writable_schema = ON;", "  commit  ;", "EXPLAIN COMMIT;",
+    "/* a comment */ RELEASE SAVEPOINT s;", "PRAGMA locking_mode = EXCLUSIVE;", "PRAGMA wal_checkpoint;",
 };
 
 TEST_F(Transactions, AStatementThatEndsOrLeavesTheTransactionIsRefusedWhenTheDirectoryIsRead) {

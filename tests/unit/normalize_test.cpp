@@ -141,3 +141,22 @@ TEST(Corpus, EveryHistorySchemaParsesAndRoundTrips) {
   }
   EXPECT_EQ(files, 73);
 }
+
+TEST(Tokens, PrintableNamesStayOnOneLine) {
+  EXPECT_EQ(litemig::printable_name("t\nDELETE FROM book;\r\n--\tx\x01\x7f"), R"("t\nDELETE FROM book;\r\n--\tx\x01\x7f")");
+  EXPECT_EQ(litemig::printable_name("we\"ird"), "\"we\"\"ird\"");
+  EXPECT_EQ(litemig::printable_name("Grüße -- ;"), "\"Grüße -- ;\"");
+  EXPECT_TRUE(litemig::has_control_character("a\tb"));
+  EXPECT_TRUE(litemig::has_control_character(std::string("a\0b", 3)));
+  EXPECT_FALSE(litemig::has_control_character("Grüße -- ; \"'"));
+}
+
+TEST(Normalize, ALoneIdentifierDefaultIsTheTextItSpells) {
+  const auto t = litemig::normalize_table(
+      "CREATE TABLE t(a TEXT DEFAULT Zed, b DEFAULT \"y\", c DEFAULT null, d DEFAULT CURRENT_TIMESTAMP, e DEFAULT (z))");
+  EXPECT_EQ(t.columns[0].default_sql, "'Zed'");
+  EXPECT_EQ(t.columns[1].default_sql, "'y'");
+  EXPECT_EQ(t.columns[2].default_sql, "null");
+  EXPECT_EQ(t.columns[3].default_sql, "CURRENT_TIMESTAMP");
+  EXPECT_EQ(t.columns[4].default_sql, "(z)");
+}

@@ -40,4 +40,17 @@ struct data_comparison {
 data_comparison compare_kept_data(const database_data& before, const database_data& after,
                                   const std::optional<kept_columns>& only = std::nullopt);
 
+// One table whose rows a migration keeps: its name before and after, and the columns whose values
+// it keeps, as (name before, name after).
+struct kept_table {
+  std::string before;
+  std::string after;
+  std::vector<std::pair<std::string, std::string>> columns;
+};
+
+// One line per table of KEPT whose rows in AFTER are not exactly those of BEFORE: a different row
+// count, or a row whose kept values are not found in AFTER (rows compared as multisets).
+std::vector<std::string> compare_kept_tables(const database_data& before, const database_data& after,
+                                             const std::vector<kept_table>& kept);
+
 }  // namespace litemig

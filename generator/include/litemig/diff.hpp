@@ -70,4 +70,8 @@ hints reversed_renames(const hints& given);
 // A value of COLUMN's type that satisfies NOT NULL when nothing better is known: 0, '' or x''.
 std::string neutral_value(const column& col);
 
+// One value per row of FROM for COLUMN (its rowid, or its row number), of COLUMN's type: what a
+// restored UNIQUE or PRIMARY KEY column is filled with.
+std::string distinct_value(const table& from, const column& col);
+
 }  // namespace litemig

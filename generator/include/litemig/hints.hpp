@@ -9,6 +9,9 @@
 // One per line, '#' starts a comment, identifiers may be double-quoted SQL-style.
 #pragma once
 
+#include "litemig/schema.hpp"
+#include "litemig/sqlite.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +36,6 @@ struct hints {
   std::vector<hint> entries;
   std::string origin;  // file name for messages
 
-  const hint* find_table_rename_from(std::string_view old_table) const;
   const hint* find_column_rename(std::string_view table, std::string_view old_column) const;
   bool allows_drop_table(std::string_view table) const;
   bool allows_drop_column(std::string_view table, std::string_view column) const;
@@ -44,5 +46,12 @@ struct hints {
 // Throws failure(exit_code::usage) "ORIGIN:LINE: cause" on a malformed line.
 hints parse_hints(std::string_view text, const std::string& origin);
 hints read_hints_file(const std::string& path);
+
+// Every fill of GIVEN that a diff used must be exactly one SQL expression over one row of its
+// table in FROM (held by DB): SQLite prepares `SELECT 0 + (EXPRESSION) FROM "table" WHERE 0`,
+// nothing may follow the expression, and an aggregate (which would fold the table's rows into
+// one) is refused. Throws failure(exit_code::usage) "ORIGIN:LINE: cause". An unused fill is never
+// written into a migration.
+void check_fills(const hints& given, sqlite::database& db, const schema& from);
 
 }  // namespace litemig

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "litemig/diff.hpp"
+#include "litemig/migration.hpp"
 
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ struct migration_plan {
   std::vector<plan_step> steps;
   // Tables whose foreign keys the migration could break: checked before commit.
   std::vector<std::string> foreign_key_check_tables;
+  // What the planner decided about tables (rebuilds, renames, drops): written into the file as
+  // directives, so that the applier reads it instead of guessing it from the SQL.
+  part_plan decisions;
 };
 
 struct plan_settings {

@@ -2,11 +2,18 @@
 #pragma once
 
 #include "litemig/plan.hpp"
+#include "litemig/schema.hpp"
 
 #include <cstdint>
 #include <string>
 
 namespace litemig {
+
+// Throws failure(exit_code::usage) "ORIGIN: OBJECT: cause" when S holds something a migration file
+// cannot carry as it is: a name with a control character (a line break would end a comment or a
+// directive line, and no SQL escape can write it on one line), or SQL text with a line that reads
+// as a `-- litemig:` directive.
+void check_writable(const schema& s, std::string_view origin);
 
 // The statements of PLAN, each step preceded by a comment naming the schema change it implements.
 std::string render_plan(const migration_plan& plan);

@@ -108,6 +108,13 @@ struct pending_run {
 pending_run pending(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> target,
                     bool up, bool allow_checksum_mismatch = false);
 
+// Backup retention: removes the backups upgrade and downgrade wrote of DB in BACKUP_DIR (default:
+// beside DB) beyond the newest KEEP. Only regular files named by litemig's backup scheme
+// (DB-STEM.20261125T133212Z.v1-v3.sqlite3) are touched. Returns the files removed.
+std::vector<std::filesystem::path> remove_old_backups(const std::filesystem::path& db,
+                                                      const std::optional<std::filesystem::path>& backup_dir,
+                                                      std::size_t keep);
+
 // Name of the table that records applied migrations.
 inline constexpr const char* history_table = "litemig_history";
 

@@ -24,7 +24,8 @@ schema inspect_file(const std::filesystem::path& path);
 // that loads into an empty database (tables, then indexes, views in dependency order, triggers).
 std::string snapshot_sql(const schema& s);
 
-// One statement of snapshot_sql(): SQL as stored, ended by ";\n".
+// One statement of snapshot_sql() or of a migration: SQL as stored, ended by ";\n" (by "\n;\n"
+// after a trailing line comment).
 std::string snapshot_statement(const std::string& sql);
 
 }  // namespace litemig

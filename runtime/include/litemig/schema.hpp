@@ -34,7 +34,7 @@ struct column {
   bool hidden = false;                      // hidden column of a virtual table
 
   std::string definition_sql;               // the column definition as written
-  std::optional<std::string> default_sql;   // the DEFAULT expression as written
+  std::optional<std::string> default_sql;   // the DEFAULT as an expression, as written ('z' for DEFAULT z)
 
   bool is_generated() const { return generated_key.has_value(); }
   friend bool operator==(const column&, const column&);
@@ -74,6 +74,13 @@ struct table {
   const column* find_column(std::string_view column_name) const;
   // True when the table's rowid is an alias of a column (INTEGER PRIMARY KEY).
   bool has_integer_primary_key() const;
+  // Whether COLUMN is the rowid's alias (the column of the INTEGER PRIMARY KEY).
+  bool is_rowid_alias(std::string_view column_name) const;
+  // A name that reads the rowid: rowid, _rowid_ or oid, whichever no column shadows; "" for a
+  // WITHOUT ROWID table or when columns take all three.
+  std::string rowid_name() const;
+  // Whether COLUMN is part of the primary key or of a UNIQUE constraint.
+  bool column_in_unique_key(std::string_view column_name) const;
   // Whether COLUMN is part of the primary key, a UNIQUE constraint or a foreign key.
   bool column_in_key(std::string_view column_name) const;
   friend bool operator==(const table&, const table&);

@@ -33,4 +33,13 @@ std::string canonical_text(std::string_view sql);
 // not a keyword, double-quoted otherwise.
 std::string render_identifier(std::string_view name);
 
+// Whether TEXT holds a control character (U+0000 to U+001F or U+007F): a line break among them.
+bool has_control_character(std::string_view text);
+
+// TEXT with its control characters shown as \n, \r, \t or \xNN: one line whatever it holds.
+// For comments and messages only, never for SQL.
+std::string printable(std::string_view text);
+// NAME double-quoted as in SQL, then printable.
+std::string printable_name(std::string_view name);
+
 }  // namespace litemig

@@ -29,6 +29,8 @@ class error : public std::runtime_error {
   bool is_not_a_database() const noexcept;
   bool is_full() const noexcept;
   bool is_read_only() const noexcept;
+  // A value the schema refuses: a constraint (NOT NULL, UNIQUE, CHECK, ...) or a datatype mismatch.
+  bool is_constraint() const noexcept;
   // A read-only connection met a hot journal (an interrupted write) that only a writer can roll back.
   bool needs_recovery() const noexcept;
 
@@ -40,6 +42,9 @@ class error : public std::runtime_error {
 };
 
 enum class open_mode { read_only, read_write, create };
+
+// SQLite's storage class of a value.
+enum class storage_class { integer = 1, real = 2, text = 3, blob = 4, null = 5 };
 
 // Throws litemig::failure (exit 1) naming the file when PATH, or its PATH-journal, -wal or -shm,
 // exists but is not a regular file (a directory, a FIFO, a device): SQLite would fail obscurely
@@ -161,8 +166,7 @@ class statement {
   double column_double(int index) const;
   std::string column_text(int index) const;
   std::optional<std::string> column_optional_text(int index) const;
-  // SQLite's storage class of the value: 1 integer, 2 float, 3 text, 4 blob, 5 null.
-  int column_type(int index) const;
+  storage_class column_type(int index) const;
   std::string sql() const;
 
  private:
