@@ -25,27 +25,34 @@ using litemig::failure;
 
 constexpr const char* usage = R"(usage: tunetrees [--db PATH] [--no-backup] [--demo] [COMMAND [OPTIONS]]
 
-Without a command: migrate the database if needed, list the playlists, the first playlist's
-tunes and what is due.
+Without a command: migrate the database if needed, list the playlists, the
+first playlist's tunes and what is due.
 
 commands:
-  tunes [--playlist ID]                           the tunes of a playlist
-  due [--playlist ID]                             the tunes due for practice
-  practice --tune ID --quality 0-5 [--playlist ID] record a practice, schedule the next one
-  version                                         the app's version and its database's schema version
+  tunes [--playlist ID]         the tunes of a playlist
+  due [--playlist ID]           the tunes due for practice
+  practice --tune ID --quality 0-5 [--playlist ID]
+                                record a practice, schedule the next one
+  version                       the app's version and its database's schema
+                                version
   db current|history|upgrade|downgrade|check [--json] [--to N]
-  db deploy ...                                   migrate a production database safely
+                                the database's migrations, as litemig's
+                                commands of the same names
+  db deploy ...                 migrate a production database safely
 
 options:
-  --db PATH     the database (default: tunetrees.sqlite3 in the current directory)
+  --db PATH     the database (default: tunetrees.sqlite3 in the current folder)
   --no-backup   do not back the database up before migrating it
-  --demo        create a demo database at an early schema version when PATH does not exist
+  --demo        create a demo database at an early schema version when PATH
+                does not exist
+  --help        show this help
 )";
 
 struct global_options {
   std::filesystem::path db = "tunetrees.sqlite3";
   bool backup = true;
   bool demo = false;
+  bool help = false;
   std::vector<std::string> command;  // the command word and its options
 };
 
@@ -59,6 +66,8 @@ global_options parse_global(const std::vector<std::string>& args) {
       parsed.backup = false;
     } else if (args[i] == "--demo") {
       parsed.demo = true;
+    } else if (args[i] == "--help") {
+      parsed.help = true;
     } else {
       throw failure(exit_code::usage, fmt::format("unknown option '{}' (see tunetrees --help)", args[i]));
     }
@@ -109,17 +118,21 @@ void print_tunes(const std::string& heading, const std::vector<tunetrees::tune_e
 void print_playlists(litemig::sqlite::database& db) {
   std::cout << "Playlists:\n";
   for (const auto& p : tunetrees::playlists(db)) {
-    std::cout << fmt::format("  {:>4}  {:<30} {:<9} {} tunes\n", p.id, p.name, p.instrument, p.tunes);
+    std::cout << fmt::format("  {:>4}  {:<30} {:<9} {} {}\n", p.id, p.name, p.instrument, p.tunes, p.tunes == 1 ? "tune" : "tunes");
   }
 }
 
 void practice(litemig::sqlite::database& db, std::int64_t playlist, std::int64_t tune, int quality) {
   const auto outcome = tunetrees::record_practice(db, playlist, tune, quality);
-  std::cout << fmt::format("Recorded a practice of tune {} (quality {}): next review {} (in {} days)\n", tune, quality,
-                           outcome.review_date, outcome.interval_days);
+  std::cout << fmt::format("Recorded a practice of tune {} (quality {}): next review {} (in {} {})\n", tune, quality,
+                           outcome.review_date, outcome.interval_days, outcome.interval_days == 1 ? "day" : "days");
 }
 
 int run(const global_options& options) {
+  if (options.help) {
+    std::cout << usage;
+    return 0;
+  }
   if (options.command.empty() || options.command.front() != "db") {
     if (options.demo) tunetrees::create_demo_database(options.db);
     tunetrees::migrate_on_launch(options.db, options.backup);

@@ -142,4 +142,50 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
   });
 }
 
+pending_run pending(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> target, bool up,
+                    bool allow_checksum_mismatch) {
+  const auto newest = migrations.latest_version();
+  const auto goal = target.value_or(newest);
+  if (goal < 0 || goal > newest) {
+    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
+                                                path.string(), goal, migrations.origin(), newest));
+  }
+  pending_run run;
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(path, error))) {
+    auto db = open_existing(path, sqlite::open_mode::read_only);
+    reporting_sqlite_errors(path, [&] {
+      run.from_version = db.user_version();
+      refuse_future(db, migrations, run.from_version);
+      run.adopting = !has_object(db, history_table) && has_user_objects(db);
+      if (!run.adopting) {
+        verify_checksums(db, migrations, run.from_version, allow_checksum_mismatch, {});
+        return;
+      }
+      snapshot_cache snapshots(migrations);
+      const auto match = match_snapshots(inspect(db), migrations, snapshots);
+      if (match.matches.empty()) {
+        throw failure(exit_code::schema_mismatch,
+                      fmt::format("{}: the schema matches no snapshot; closest is {}: {}", path.string(),
+                                  migrations.locate(snapshot_file_name(match.closest)), one_line(match.closest_differences)));
+      }
+      run.from_version = match.matches.back();
+    });
+  } else if (!up) {
+    throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+  }
+  if (up ? goal < run.from_version : goal > run.from_version) {
+    throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, {} the requested {}; use {}", path.string(),
+                                                run.from_version, up ? "past" : "before", goal, up ? "downgrade" : "upgrade"));
+  }
+  run.to_version = goal;
+  for (const auto& m : migrations.migrations()) {
+    if (up ? (m.version > run.from_version && m.version <= goal) : (m.version <= run.from_version && m.version > goal)) {
+      run.migrations.push_back(&m);
+    }
+  }
+  if (!up) std::reverse(run.migrations.begin(), run.migrations.end());
+  return run;
+}
+
 }  // namespace litemig

@@ -117,7 +117,7 @@ TEST_F(MigrationDirectory, VerifyStartsFromAFixtureAndLeavesItUntouched) {
   const auto bytes = read_text(fixture);
   const auto result = run_litemig("verify " + dir() + " --version 2 --fixture \"" + fixture.string() + "\"");
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("2 rows in 1 tables at version 1"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("2 rows in 1 table at version 1"), std::string::npos) << result.output;
   EXPECT_EQ(read_text(fixture), bytes);
 
   const auto wrong_version = run_litemig("verify " + dir() + " --version 1 --fixture \"" + fixture.string() + "\"");

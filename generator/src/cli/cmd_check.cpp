@@ -35,6 +35,7 @@ int check_command(const arguments& args) {
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("json", "print the result as JSON");
+    spec.project = {{"dir", "dir"}, {"db", "db"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
 
@@ -57,8 +58,8 @@ int check_command(const arguments& args) {
     } else {
       std::cout << describe(differences);
       report("check", "error",
-             fmt::format("{}: the schema differs from {} (version {}) in {} places", db, snapshot, version,
-                         differences.size()));
+             fmt::format("{}: the schema differs from {} (version {}) in {}", db, snapshot, version,
+                         count_of(static_cast<std::int64_t>(differences.size()), "place")));
     }
     return static_cast<int>(differences.empty() ? exit_code::ok : exit_code::schema_mismatch);
   });

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "migration_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/errors.hpp"
@@ -18,31 +19,21 @@ void print_decisions(const std::vector<decision>& decisions, const std::string& 
 
 int diff_command(const arguments& args) {
   return run_reporting_errors("diff", [&] {
-    command_spec spec{"diff", "litemig diff FROM TO [--hints HINTS_FILE]",
+    command_spec spec{"diff", "litemig diff FROM TO [--hints HINTS_FILE] [--min-sqlite VERSION]",
                       "Prints the SQL that turns schema FROM into schema TO. Each is a database file or a snapshot\n"
                       "(.sql). Writes nothing. Exit 3 with 'hint:' lines when a change needs a decision."};
     spec.options.add_options()
-        ("from", po::value<std::string>()->required(), "the schema to start from")
-        ("to", po::value<std::string>()->required(), "the schema to reach")
-        ("hints", po::value<std::string>(), "hints file: rename/drop/fill decisions")
-        ("min-sqlite", po::value<std::string>(), "oldest SQLite the product links (e.g. 3.31.0)");
+        ("from", po::value<std::string>()->required()->value_name("FROM"), "the schema to start from")
+        ("to", po::value<std::string>()->required()->value_name("TO"), "the schema to reach")
+        ("hints", po::value<std::string>()->value_name("HINTS_FILE"), "hints file: rename/drop/fill decisions")
+        ("min-sqlite", po::value<std::string>()->value_name("VERSION"),
+         "oldest SQLite the product links (e.g. 3.31.0): newer ALTER TABLE forms become table rebuilds");
     spec.positional.add("from", 1).add("to", 1);
+    spec.project = {{"hints", "hints"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
-    const auto load = [](const std::string& path) {
-      try {
-        return inspect_file(path);
-      } catch (const sqlite::error& e) {
-        throw failure(exit_code::failure, fmt::format("{}: cannot read: {}", path,
-                                                      e.is_not_a_database() ? "not an SQLite database" : e.sqlite_message()));
-      } catch (const failure&) {
-        throw;
-      } catch (const std::runtime_error& e) {
-        throw failure(exit_code::failure, e.what());
-      }
-    };
-    const auto from = load(values["from"].as<std::string>());
-    const auto to = load(values["to"].as<std::string>());
+    const auto from = load_schema(values["from"].as<std::string>());
+    const auto to = load_schema(values["to"].as<std::string>());
     const hints given = values.count("hints") ? read_hints_file(values["hints"].as<std::string>()) : hints{};
     const auto changes = diff(from, to, given, decision_policy::ask);
     if (!changes.decisions.empty()) {

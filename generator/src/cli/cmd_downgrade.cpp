@@ -11,19 +11,31 @@ namespace litemig::cli {
 
 int downgrade_command(const arguments& args) {
   return run_reporting_errors("downgrade", [&] {
-    command_spec spec{"downgrade", "litemig downgrade --db DB --dir MIGRATIONS_DIR --to N",
-                      "Runs the down part of each applied migration after N, newest first, after an online\n"
-                      "backup. --to 0 reverts every migration."};
+    command_spec spec{"downgrade", "litemig downgrade --db DB --dir MIGRATIONS_DIR --to N|-N [--dry-run]",
+                      "Runs the down part of each applied migration after N, newest first, after an online backup. "
+                      "--to 0 reverts every migration; --to -1 reverts the last one applied.\n\n"
+                      "With --dry-run (or --sql), prints instead the SQL that would run: those down parts in "
+                      "order. The database is only read."};
     spec.options.add_options()
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
-        ("to", po::value<std::int64_t>()->required()->value_name("N"), "the migration to return to (0: before the first)");
+        ("to", po::value<std::string>()->required()->value_name("N"),
+         "the migration to return to (0: before the first), or -N relative to the database's version")
+        ("dry-run", "print the SQL that would run; change nothing")
+        ("sql", "the same as --dry-run");
+    spec.project = {{"dir", "dir"}, {"db", "db"}};
     add_apply_options(spec);
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
+    const auto target = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
+    if (values.count("dry-run") || values.count("sql")) {
+      const auto run = pending(db, migrations, target, false, values.count("allow-checksum-mismatch") != 0);
+      std::cout << pending_sql(db, run, false);
+      return 0;
+    }
     apply_options options = read_apply_options(values);
     progress_reporter progress(migrations);
     options.log = [&](const std::string& line) {
@@ -31,7 +43,7 @@ int downgrade_command(const arguments& args) {
       std::cout << line << std::endl;
     };
     progress.attach(options);
-    const auto result = downgrade(db, migrations, values["to"].as<std::int64_t>(), options);
+    const auto result = downgrade(db, migrations, target, options);
     progress.clear();
     if (result.applied.empty()) {
       std::cout << fmt::format("{}: at version {}, nothing to revert\n", db, result.to_version);

@@ -114,19 +114,20 @@ std::string tests_list(const migration_set& set, const std::string& litemig, con
 int embed_command(const arguments& args) {
   return run_reporting_errors("embed", [&] {
     command_spec spec{
-        "embed", "litemig embed --dir DIR --output FILE.cpp [--tests FILE.cmake --litemig PATH]",
+        "embed", "litemig embed --dir DIR --output FILE.cpp [--tests FILE.cmake --litemig PATH] [--reference DB] "
+        "[--fixtures DIR] [--test-prefix PREFIX]",
         "Writes the C++ source that embeds every migration, snapshot and the sum of DIR into a program,\n"
         "and the CTest list of verification tests (one per migration, plus one comparing the newest\n"
         "snapshot with the reference database). Files are rewritten only when their bytes change."};
     std::string dir, output, tests, litemig, reference, fixtures, prefix;
     spec.options.add_options()
-        ("dir", po::value(&dir)->required(), "migrations directory")
-        ("output", po::value(&output)->required(), "C++ source to write")
-        ("tests", po::value(&tests), "CTest file of verification tests to write")
-        ("litemig", po::value(&litemig), "path of the litemig executable the tests run")
-        ("reference", po::value(&reference), "reference database the newest snapshot must equal")
-        ("fixtures", po::value(&fixtures), "folder of fixture databases (their user_version is their version)")
-        ("test-prefix", po::value(&prefix), "prefix of the test names");
+        ("dir", po::value(&dir)->required()->value_name("DIR"), "migrations directory")
+        ("output", po::value(&output)->required()->value_name("FILE.cpp"), "C++ source to write")
+        ("tests", po::value(&tests)->value_name("FILE.cmake"), "CTest file of verification tests to write")
+        ("litemig", po::value(&litemig)->value_name("PATH"), "path of the litemig executable the tests run")
+        ("reference", po::value(&reference)->value_name("DB"), "reference database the newest snapshot must equal")
+        ("fixtures", po::value(&fixtures)->value_name("DIR"), "folder of fixture databases (their user_version is their version)")
+        ("test-prefix", po::value(&prefix)->value_name("PREFIX"), "prefix of the test names");
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
     if (!tests.empty() && litemig.empty()) {

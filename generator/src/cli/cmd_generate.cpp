@@ -15,26 +15,28 @@ void print_decisions(const std::vector<decision>& decisions, const std::string& 
     for (const auto& choice : d.choices) std::cout << "hint: " << choice.text() << "\n";
     std::cout << "  " << d.meaning << "\n";
   }
-  std::cout << fmt::format("{} decision{} needed: add the chosen hint lines to {} and run again.\n", decisions.size(),
-                           decisions.size() == 1 ? "" : "s", hints_hint);
+  std::cout << fmt::format("{} needed: add the chosen hint lines to {} and run again.\n",
+                           count_of(static_cast<std::int64_t>(decisions.size()), "decision"), hints_hint);
 }
 
 int generate_command(const arguments& args) {
   return run_reporting_errors("generate", [&] {
     command_spec spec{"generate",
-                      "litemig generate --schema REFERENCE.sqlite3 --dir MIGRATIONS_DIR [--name SLUG] [--hints HINTS_FILE]",
+                      "litemig generate --schema REFERENCE.sqlite3 --dir MIGRATIONS_DIR [--name SLUG] [--hints HINTS_FILE] "
+                      "[--min-sqlite VERSION]",
                       "Compares the reference database with the newest snapshot in MIGRATIONS_DIR and writes the next\n"
                       "migration (NNNN_SLUG.sql, with an up and a down part), its snapshot and the directory's\n"
                       "integrity sum. Prints the new file's path, or 'no changes'. A change that would drop data or\n"
                       "needs values (drop, rename, fill) is only generated when a hint says so: otherwise nothing is\n"
                       "written, the needed 'hint:' lines are printed and the exit code is 3."};
     spec.options.add_options()
-        ("schema", po::value<std::string>()->required(), "the reference database")
-        ("dir", po::value<std::string>()->required(), "the migrations directory")
-        ("name", po::value<std::string>(), "slug of the new migration's file name")
-        ("hints", po::value<std::string>(), "hints file: rename/drop/fill decisions")
-        ("min-sqlite", po::value<std::string>(),
+        ("schema", po::value<std::string>()->required()->value_name("REFERENCE"), "the reference database")
+        ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("name", po::value<std::string>()->value_name("SLUG"), "slug of the new migration's file name")
+        ("hints", po::value<std::string>()->value_name("HINTS_FILE"), "hints file: rename/drop/fill decisions")
+        ("min-sqlite", po::value<std::string>()->value_name("VERSION"),
          "oldest SQLite the product links (e.g. 3.31.0): newer ALTER TABLE forms become table rebuilds");
+    spec.project = {{"dir", "dir"}, {"reference", "schema"}, {"hints", "hints"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
     generate_options options;

@@ -16,12 +16,13 @@ int hash_command(const arguments& args) {
     command_spec spec{"hash", "litemig hash --dir MIGRATIONS_DIR",
                       "Re-records MIGRATIONS_DIR/litemig.sum after a deliberate edit of a migration (for example a\n"
                       "data migration added by hand). Until then, generate refuses a directory whose files changed."};
-    spec.options.add_options()("dir", po::value<std::string>()->required(), "the migrations directory");
+    spec.options.add_options()("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory");
+    spec.project = {{"dir", "dir"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
     const std::filesystem::path dir = values["dir"].as<std::string>();
     const auto count = record_sum(dir);
-    std::cout << fmt::format("recorded {} files in {}\n", count, (dir / sum_file_name).string());
+    std::cout << fmt::format("recorded {} in {}\n", count_of(static_cast<std::int64_t>(count), "file"), (dir / sum_file_name).string());
     return 0;
   });
 }

@@ -41,6 +41,7 @@ int history_command(const arguments& args) {
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("db", po::value<std::string>()->value_name("DB"), "the database file")
         ("json", "print the result as JSON");
+    spec.project = {{"dir", "dir"}, {"db", "db"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
 

@@ -108,33 +108,56 @@ std::string json_report(const std::vector<database_outcome>& outcomes) {
   return json + "\n]}\n";
 }
 
+// --dry-run: the SQL each database would run, read without writing.
+int print_pending(const std::vector<database_outcome>& outcomes, const migration_set& migrations,
+                  const std::optional<target_spec>& target, bool json, bool allow_checksum_mismatch) {
+  std::string items;
+  for (const auto& o : outcomes) {
+    if (o.code != exit_code::ok) throw failure(o.code, o.error);
+    const auto goal = target ? std::optional(resolve_target(*target, migrations, o.db)) : std::nullopt;
+    const auto run = pending(o.db, migrations, goal, true, allow_checksum_mismatch);
+    if (!json) std::cout << (items.empty() ? "" : "\n") << pending_sql(o.db, run, true);
+    items += (items.empty() ? "\n  " : ",\n  ") + pending_json(o.db, run, true);
+  }
+  if (json) std::cout << "{\"databases\": [" << items << "\n]}\n";
+  return 0;
+}
+
 }  // namespace
 
 int upgrade_command(const arguments& args) {
   return run_reporting_errors("upgrade", [&] {
-    command_spec spec{"upgrade", "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N] [--jobs N] [--json]",
-                      "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created),\n"
-                      "one transaction per migration, after an online backup. --db may repeat and may be a glob\n"
-                      "pattern; --jobs migrates that many databases at once. Exit 0 when every database succeeded."};
+    command_spec spec{
+        "upgrade",
+        "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N|head|+N|-N] [--jobs N] [--json] [--dry-run]",
+        "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created), one "
+        "transaction per migration, after an online backup. --db may repeat and may be a glob pattern; --jobs "
+        "migrates that many databases at once. Exit 0 when every database succeeded.\n\n"
+        "With --dry-run (or --sql), prints instead the SQL that would run on each database, from the version it is "
+        "at: the up parts of its pending migrations in order. The database is only read."};
     spec.options.add_options()
         ("db", po::value<std::vector<std::string>>()->required()->value_name("DB"),
          "database file or glob pattern (repeatable)")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
-        ("to", po::value<std::int64_t>()->value_name("N"), "stop at migration N (default: the newest)")
+        ("to", po::value<std::string>()->value_name("N"), "stop at this migration (default: head, the newest): N, head, or +N relative to the database's version")
         ("jobs", po::value<int>()->default_value(1)->value_name("N"), "databases migrated at the same time")
-        ("json", "print the per-database report as JSON");
+        ("json", "print the per-database report as JSON")
+        ("dry-run", "print the SQL that would run; change nothing")
+        ("sql", "the same as --dry-run");
+    spec.project = {{"dir", "dir"}, {"db", "db"}};
     add_apply_options(spec);
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     apply_options base = read_apply_options(values);
-    if (values.count("to")) base.target = values["to"].as<std::int64_t>();
+    const auto target = values.count("to") ? std::optional(parse_target(values["to"].as<std::string>())) : std::nullopt;
     const bool json = values.count("json") != 0;
     const int jobs = values["jobs"].as<int>();
     if (jobs < 1) throw failure(exit_code::usage, "--jobs must be at least 1");
 
     auto outcomes = expand_databases(values["db"].as<std::vector<std::string>>());
+    if (values.count("dry-run") || values.count("sql")) return print_pending(outcomes, migrations, target, json, base.allow_checksum_mismatch);
     const bool several = outcomes.size() > 1;
     std::mutex output;
     progress_reporter progress(migrations);
@@ -151,6 +174,7 @@ int upgrade_command(const arguments& args) {
       };
       if (!json && !several) progress.attach(options);
       try {
+        if (target) options.target = resolve_target(*target, migrations, outcome.db);
         outcome.result = upgrade(outcome.db, migrations, options);
       } catch (const failure& e) {
         outcome.code = e.code();

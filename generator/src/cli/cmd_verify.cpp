@@ -85,8 +85,8 @@ void check_database(sqlite::database& db, const migration_set& set, std::int64_t
   for (const auto& [pair, count] : foreign_key_violations(db)) {
     const auto before = baseline.count(pair) ? baseline.at(pair) : 0;
     if (count > before) {
-      problems.push_back(fmt::format("{}: foreign_key_check: {} rows of {} reference missing rows ({} before)", stage,
-                                     count, pair, before));
+      problems.push_back(fmt::format("{}: foreign_key_check: {} of {} {} missing rows ({} before)", stage,
+                                     count_of(count, "row"), pair, count == 1 ? "references" : "reference", before));
     }
   }
 }
@@ -146,9 +146,11 @@ int verify_migration(const std::string& dir, std::int64_t version, const std::st
     check_database(db, set, previous, "start", baseline, problems);
     before = capture_data(db, inspect(db));
   }
-  std::cout << fmt::format("{} rows in {} tables at version {}\n", row_count(before), before.size(), previous);
+  std::cout << fmt::format("{} in {} at version {}\n", count_of(static_cast<std::int64_t>(row_count(before)), "row"),
+                           count_of(static_cast<std::int64_t>(before.size()), "table"), previous);
   for (const auto& [pair, count] : baseline) {
-    std::cout << fmt::format("start: {} rows of {} reference missing rows already\n", count, pair);
+    std::cout << fmt::format("start: {} of {} {} missing rows already\n", count_of(count, "row"), pair,
+                             count == 1 ? "references" : "reference");
   }
 
   // The applier itself refuses (and rolls back) a part whose result differs from its snapshot:
@@ -224,12 +226,13 @@ int verify_command(const arguments& args) {
     int rows = 25;
     std::uint32_t seed = 1;
     spec.options.add_options()
-        ("dir", po::value(&dir)->required(), "migrations directory")
-        ("version", po::value(&version), "the migration to verify")
-        ("fixture", po::value(&fixture), "database at version N-1 to start from (never modified)")
-        ("rows", po::value(&rows)->default_value(rows), "generated rows per table when there is no fixture")
-        ("seed", po::value(&seed)->default_value(seed), "seed of the generated rows")
-        ("reference", po::value(&reference), "reference database the newest snapshot must equal");
+        ("dir", po::value(&dir)->required()->value_name("DIR"), "migrations directory")
+        ("version", po::value(&version)->value_name("N"), "the migration to verify")
+        ("fixture", po::value(&fixture)->value_name("FILE"), "database at version N-1 to start from (never modified)")
+        ("rows", po::value(&rows)->default_value(rows)->value_name("K"), "generated rows per table when there is no fixture")
+        ("seed", po::value(&seed)->default_value(seed)->value_name("S"), "seed of the generated rows")
+        ("reference", po::value(&reference)->value_name("DB"), "reference database the newest snapshot must equal");
+    spec.project = {{"dir", "dir"}};
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
     if (!reference.empty()) return verify_reference(dir, reference);

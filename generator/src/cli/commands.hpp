@@ -21,5 +21,7 @@ int deploy_command(const arguments& args);
 int restore_command(const arguments& args);
 int embed_command(const arguments& args);
 int verify_command(const arguments& args);
+int show_command(const arguments& args);
+int diagram_command(const arguments& args);
 
 }  // namespace litemig::cli

@@ -31,7 +31,9 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"stamp", {stamp_command, "record a version without running migrations"}},
       {"deploy", {deploy_command, "fetch, back up, fix up, migrate, verify and upload a database"}},
       {"restore", {restore_command, "put a backup in place atomically"}},
-      {"embed", {embed_command, "write the C++ source that embeds a migrations directory (build use)"}},
+      {"embed", {embed_command, "write the C++ source embedding a migrations directory (build use)"}},
+      {"show", {show_command, "print a migration: name, checksum, directives, up and down SQL"}},
+      {"diagram", {diagram_command, "draw a schema, a database or a migration as a Mermaid erDiagram"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
   };
   return table;
@@ -43,7 +45,10 @@ void print_help() {
   for (const auto& [name, entry] : command_table()) {
     std::cout << fmt::format("  {:<10} {}\n", name, entry.summary);
   }
-  std::cout << "\nRun 'litemig <command> --help' for a command's options.\n"
+  std::cout << "\nRun 'litemig <command> --help' for a command's options. A litemig.conf in this\n"
+               "folder or a parent (dir = ..., db = ..., reference = ..., hints = ...) and the\n"
+               "LITEMIG_DIR, LITEMIG_DB, LITEMIG_REFERENCE and LITEMIG_HINTS variables fill the\n"
+               "options left out.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or malformed input, 3 decision needed,\n"
                "4 schema mismatch, 5 database newer than the migrations, 6 checksum mismatch,\n"
                "7 database locked, 8 pre-flight refused the data.\n";

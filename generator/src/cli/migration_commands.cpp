@@ -1,11 +1,14 @@
 #include "migration_commands.hpp"
 
 #include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+#include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -47,6 +50,77 @@ apply_options read_apply_options(const po::variables_map& values) {
   return options;
 }
 
+target_spec parse_target(const std::string& text) {
+  if (text == "head") return {text, 0, true, false};
+  const bool relative = !text.empty() && (text[0] == '+' || text[0] == '-');
+  const auto digits = std::string_view(text).substr(relative ? 1 : 0);
+  const bool numeric = !digits.empty() && digits.size() <= 18 &&
+                       std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!numeric) {
+    throw failure(exit_code::usage,
+                  fmt::format("--to '{}' is not a version: give N, head, +N or -N", escape_control_characters(text)));
+  }
+  const auto number = std::stoll(std::string(digits));
+  return {text, text[0] == '-' ? -number : number, false, relative};
+}
+
+std::int64_t resolve_target(const target_spec& target, const migration_set& migrations, const std::string& db) {
+  const auto newest = migrations.latest_version();
+  if (target.head) return newest;
+  if (!target.relative) return target.number;
+  std::error_code error;
+  const bool exists = std::filesystem::exists(std::filesystem::symlink_status(db, error));
+  // The version upgrade would start from: an unversioned database is first adopted at the
+  // snapshot its schema equals.
+  const auto base = exists ? pending(db, migrations, std::nullopt, true, true).from_version : 0;
+  const auto version = base + target.number;
+  if (version < 0 || version > newest) {
+    throw failure(exit_code::usage,
+                  fmt::format("{}: --to {} from version {} is version {}, outside 0..{} (the migrations of {})", db,
+                              target.text, base, version, newest, migrations.origin()));
+  }
+  return version;
+}
+
+std::string pending_sql(const std::string& db, const pending_run& run, bool up) {
+  std::string text = fmt::format("-- {}: version {} to {}, {}{}\n", db, run.from_version, run.to_version,
+                                 count_of(static_cast<std::int64_t>(run.migrations.size()), "migration"),
+                                 run.adopting ? fmt::format(" (adopted as {} first)", run.from_version) : "");
+  for (const auto* m : run.migrations) {
+    const auto& sql = up ? m->up.sql : m->down.sql;
+    text += fmt::format("\n-- {} ({})\n{}", m->file_name, up ? "up" : "down", sql);
+    if (!sql.empty() && sql.back() != '\n') text += '\n';
+  }
+  return text;
+}
+
+std::string pending_json(const std::string& db, const pending_run& run, bool up) {
+  std::string items;
+  for (const auto* m : run.migrations) {
+    items += fmt::format("{}\n    {{\"version\": {}, \"file\": {}, \"sql\": {}}}", items.empty() ? "" : ",", m->version,
+                         json_string(m->file_name), json_string(up ? m->up.sql : m->down.sql));
+  }
+  return fmt::format("{{\"db\": {}, \"from\": {}, \"to\": {}, \"adopting\": {}, \"migrations\": [{}\n  ]}}",
+                     json_string(db), run.from_version, run.to_version, run.adopting, items);
+}
+
+schema load_schema(const std::string& path) {
+  std::error_code error;
+  // A FIFO named like a snapshot would be read forever; a database path is checked when opened.
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+    throw failure(exit_code::failure, fmt::format("{}: not a regular file; a schema is a database or a .sql file", path));
+  }
+  try {
+    return inspect_file(path);
+  } catch (const sqlite::error& e) {
+    throw failure(exit_code::failure,
+                  fmt::format("{}: cannot read: {}", path, e.is_not_a_database() ? "not an SQLite database" : e.sqlite_message()));
+  } catch (const failure&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw failure(exit_code::failure, e.what());
+  }
+}
 
 std::string json_optional_string(const std::optional<std::string>& text) { return text ? json_string(*text) : "null"; }
 
@@ -91,7 +165,7 @@ std::string progress_reporter::step_line(const progress_event& event, std::chron
   std::string line = fmt::format("{}: {}", running ? running->file_name : std::to_string(event.version), event.step);
   if (event.rows_total && event.when != progress_event::phase::finished) {
     const auto total = std::max<std::int64_t>(*event.rows_total, event.rows_done);
-    line += fmt::format(": {} of {} rows", grouped(event.rows_done), grouped(total));
+    line += fmt::format(": {} of {} {}", grouped(event.rows_done), grouped(total), total == 1 ? "row" : "rows");
     if (total > 0) {
       const double share = static_cast<double>(event.rows_done) / static_cast<double>(total);
       line += fmt::format(" ({:.0f}%), {}", share * 100, seconds(elapsed));
@@ -102,7 +176,7 @@ std::string progress_reporter::step_line(const progress_event& event, std::chron
       return line;
     }
   } else if (event.rows_total) {
-    line += fmt::format(" ({} rows)", grouped(*event.rows_total));
+    line += fmt::format(" ({} {})", grouped(*event.rows_total), *event.rows_total == 1 ? "row" : "rows");
   }
   return line + fmt::format(": {}", seconds(elapsed));
 }

@@ -7,6 +7,7 @@
 #include "litemig/applier.hpp"
 #include "litemig/json.hpp"
 #include "litemig/migration.hpp"
+#include "litemig/schema.hpp"
 
 #include <chrono>
 #include <string>
@@ -21,6 +22,32 @@ migration_set load_migrations(const std::string& dir);
 void add_apply_options(command_spec& spec);
 // Reads those options into apply_options.
 apply_options read_apply_options(const po::variables_map& values);
+
+// A --to value: a version number, "head" (the newest migration), or "+N" / "-N" (N migrations
+// after or before the version the database is at).
+struct target_spec {
+  std::string text;         // as given, for messages
+  std::int64_t number = 0;  // the version, or the step when RELATIVE
+  bool head = false;
+  bool relative = false;
+};
+// Throws failure(exit_code::usage) for anything else.
+target_spec parse_target(const std::string& text);
+// The version TARGET names for DB (read only when TARGET is relative; a missing file is at 0,
+// a database without bookkeeping at the snapshot its schema equals).
+// Throws failure(exit_code::usage) when it falls outside 0..the newest migration.
+std::int64_t resolve_target(const target_spec& target, const migration_set& migrations, const std::string& db);
+// The --to option's help text.
+inline constexpr const char* target_help = "N, head (the newest), or +N / -N relative to the database's version";
+
+// Prints the SQL of RUN (upgrade's up parts, downgrade's down parts) as a script, each
+// migration under a comment naming its file.
+std::string pending_sql(const std::string& db, const pending_run& run, bool up);
+// RUN as a JSON object.
+std::string pending_json(const std::string& db, const pending_run& run, bool up);
+
+// The schema of a database file or a snapshot (.sql) file, read only; failures name the file.
+schema load_schema(const std::string& path);
 
 // A JSON string literal, or null.
 std::string json_optional_string(const std::optional<std::string>& text);

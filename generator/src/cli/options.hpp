@@ -5,10 +5,12 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <utility>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace litemig::cli {
 
@@ -20,13 +22,17 @@ struct command_spec {
 
   std::string name;     // "upgrade"
   std::string usage;    // "litemig upgrade --db DB --dir DIR [--to N]"
-  std::string summary;  // one paragraph for --help
-  po::options_description options{"Options"};
+  std::string summary;  // paragraphs for --help, rewrapped to the help's width
+  po::options_description options{"Options", 80, 40};
   po::positional_options_description positional;
+  // Project settings (see project_settings.hpp) this command accepts: setting -> option, e.g.
+  // {"reference", "schema"}. An option not given on the command line takes the setting's value.
+  std::vector<std::pair<std::string, std::string>> project;
 };
 
-// Parses ARGS against SPEC (adding --help). Returns false when --help was printed.
-// Throws failure(exit_code::usage) on a bad command line.
+// Parses ARGS against SPEC (adding --help), then fills the options of SPEC.project that the
+// command line left out from LITEMIG_* variables, then from litemig.conf. Returns false when
+// --help was printed. Throws failure(exit_code::usage) on a bad command line or settings file.
 bool parse(command_spec& spec, const arguments& args, po::variables_map& values);
 
 // Prints "litemig <command>: <kind>: <message>" on stderr as one line (control characters escaped).
@@ -35,5 +41,11 @@ void report(const std::string& command, std::string_view kind, std::string_view 
 // Runs BODY, turning litemig::failure, sqlite::error and std::exception into one line on
 // stderr ("litemig <command>: error: ...") and the documented exit code.
 int run_reporting_errors(const std::string& command, const std::function<int()>& body);
+
+// "1 migration", "2 migrations": COUNT followed by the noun in the number it needs.
+std::string count_of(std::int64_t count, std::string_view singular, std::string_view plural = {});
+
+// TEXT's paragraphs (separated by an empty line) rewrapped to lines of at most WIDTH columns.
+std::string wrap(std::string_view text, std::size_t width = 79);
 
 }  // namespace litemig::cli

@@ -96,6 +96,21 @@ std::vector<schema_difference> check(const std::filesystem::path& db, const migr
 std::int64_t stamp(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> version,
                    bool allow_checksum_mismatch = false);
 
+// What upgrade (UP) or downgrade would run on DB to reach TARGET (default: the newest), read
+// without writing: a missing file is at version 0, a database without bookkeeping is at the
+// snapshot its schema equals. Refuses what the applier would: a database newer than MIGRATIONS
+// (exit 5), a target past the database in the wrong direction (exit 2), an unversioned schema
+// matching no snapshot (exit 4), an applied migration whose file changed (exit 6, unless
+// ALLOW_CHECKSUM_MISMATCH). The schema is not compared with its snapshot (check does that).
+struct pending_run {
+  std::int64_t from_version = 0;
+  std::int64_t to_version = 0;
+  bool adopting = false;                      // the database would first be adopted at FROM_VERSION
+  std::vector<const migration*> migrations;   // in the order they would run
+};
+pending_run pending(const std::filesystem::path& db, const migration_set& migrations, std::optional<std::int64_t> target,
+                    bool up, bool allow_checksum_mismatch = false);
+
 // Backup retention: removes the backups upgrade and downgrade wrote of DB in BACKUP_DIR (default:
 // beside DB) beyond the newest KEEP. Only regular files named by litemig's backup scheme
 // (DB-STEM.20261125T133212Z.v1-v3.sqlite3) are touched. Returns the files removed.

@@ -1,0 +1,88 @@
+// litemig diagram: a schema as a Mermaid erDiagram, at a version, of a database, or of a migration.
+#include "commands.hpp"
+#include "diagram.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
+
+#include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace litemig::cli {
+
+namespace {
+
+schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
+  const auto sql = migrations.snapshot(version);
+  const auto file = migrations.locate(snapshot_file_name(version));
+  if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
+  try {
+    return inspect_sql(*sql, file);
+  } catch (const failure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw failure(exit_code::usage, e.what());
+  }
+}
+
+}  // namespace
+
+int diagram_command(const arguments& args) {
+  return run_reporting_errors("diagram", [&] {
+    command_spec spec{"diagram",
+                      "litemig diagram --dir MIGRATIONS_DIR [--version N|head | --migration N]\n"
+                      "       litemig diagram --db DB",
+                      "Prints a schema as a Mermaid erDiagram: each table with its columns, their types and keys "
+                      "(PK, FK, UK) and NOT NULL, and a relationship for each foreign key. The schema is the "
+                      "snapshot of version N (default: head), or the live schema of DB (read only). With "
+                      "--migration N, the tables before and after migration N, each added, dropped, renamed or "
+                      "changed table and column marked, and the other changed objects listed at the top."};
+    spec.options.add_options()
+        ("dir", po::value<std::string>()->value_name("MIGRATIONS_DIR"), "the migrations directory")
+        ("version", po::value<std::string>()->value_name("N"), "the version whose snapshot to draw: N or head")
+        ("migration", po::value<std::int64_t>()->value_name("N"), "draw what migration N changes")
+        ("db", po::value<std::string>()->value_name("DB"), "draw this database's schema instead");
+    spec.project = {{"dir", "dir"}};
+    po::variables_map values;
+    if (!parse(spec, args, values)) return 0;
+
+    const bool by_migration = values.count("migration") != 0;
+    if (values.count("db") && (values.count("version") || by_migration)) {
+      throw failure(exit_code::usage, "--db draws a database: give --version or --migration only with --dir");
+    }
+    if (by_migration && values.count("version")) throw failure(exit_code::usage, "give one of --version N and --migration N");
+    if (values.count("db") && !values.count("version")) {
+      const auto db = values["db"].as<std::string>();
+      std::cout << er_diagram(load_schema(db), db);
+      return 0;
+    }
+    if (!values.count("dir")) throw failure(exit_code::usage, "--dir MIGRATIONS_DIR or --db DB is required (see litemig diagram --help)");
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
+    if (by_migration) {
+      const auto version = values["migration"].as<std::int64_t>();
+      const migration* m = migrations.find(version);
+      if (!m) {
+        throw failure(exit_code::usage, fmt::format("{}: there is no migration {} (the newest is {})", migrations.origin(),
+                                                    version, migrations.latest_version()));
+      }
+      std::cout << er_diagram_of_change(snapshot_schema(migrations, version - 1), snapshot_schema(migrations, version),
+                                        m->up.plan, migrations.locate(m->file_name));
+      return 0;
+    }
+    const auto target = parse_target(values.count("version") ? values["version"].as<std::string>() : "head");
+    if (target.relative) throw failure(exit_code::usage, "--version takes a number or head");
+    const auto version = target.head ? migrations.latest_version() : target.number;
+    if (version < 0 || version > migrations.latest_version()) {
+      throw failure(exit_code::usage, fmt::format("{}: there is no version {} (the newest is {})", migrations.origin(), version,
+                                                  migrations.latest_version()));
+    }
+    std::cout << er_diagram(snapshot_schema(migrations, version),
+                            fmt::format("{} at version {}", migrations.origin(), version));
+    return 0;
+  });
+}
+
+}  // namespace litemig::cli
