@@ -113,6 +113,7 @@ std::string describe_first_change(const schema_diff& d) {
           [](const change::trigger_dropped& x) { return "drop trigger " + x.from->name; },
           [](const change::virtual_table_created& x) { return "create " + x.to->name; },
           [](const change::virtual_table_dropped& x) { return "drop " + x.from->name; },
+          [](const change::virtual_table_rebuilt& x) { return "rebuild " + x.to->name; },
       },
       d.changes.front());
   return d.changes.size() > 1 ? first + " and more" : first;

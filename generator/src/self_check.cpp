@@ -49,6 +49,16 @@ std::vector<std::pair<std::string, std::string>> copied_columns(const change::ta
   return columns;
 }
 
+// The rowid and COLUMNS of a full-text table (nothing to compare but the row count otherwise).
+std::vector<std::pair<std::string, std::string>> full_text_columns(const virtual_table& v,
+                                                                   const std::vector<std::string>& columns) {
+  std::vector<std::pair<std::string, std::string>> kept;
+  if (!v.is_full_text()) return kept;
+  kept.emplace_back("rowid", "rowid");
+  for (const auto& c : columns) kept.emplace_back(c, c);
+  return kept;
+}
+
 // What the up part keeps of each table of PREVIOUS.
 std::vector<kept_table> kept_by(const schema& previous, const schema& reference, const schema_diff& up) {
   std::map<std::string, kept_table> kept;
@@ -57,7 +67,7 @@ std::vector<kept_table> kept_by(const schema& previous, const schema& reference,
   }
   for (const auto& v : previous.virtual_tables) {
     const auto* same = reference.find_virtual_table(v.name);
-    if (same && *same == v) kept[lower_ascii(v.name)] = {v.name, v.name, {}};
+    if (same && *same == v) kept[lower_ascii(v.name)] = {v.name, v.name, full_text_columns(v, v.columns)};
   }
   for (const auto& c : up.changes) {
     std::visit(overloaded{
@@ -67,6 +77,9 @@ std::vector<kept_table> kept_by(const schema& previous, const schema& reference,
                    },
                    [&](const change::table_altered& x) {
                      kept[lower_ascii(x.from->name)] = {x.from->name, x.to->name, copied_columns(x)};
+                   },
+                   [&](const change::virtual_table_rebuilt& x) {
+                     kept[lower_ascii(x.from->name)] = {x.from->name, x.to->name, full_text_columns(*x.to, x.columns)};
                    },
                    [](const auto&) {},
                },

@@ -481,3 +481,71 @@ TEST(Generate, StatementsThatSqliteStoresWithATrailingLineCommentAreEnded) {
   expect_migrates(before, before + "CREATE TABLE author(name TEXT) /* new */;\nCREATE VIEW w AS SELECT 1 -- one\n;\n"
                                    "ALTER TABLE book ADD COLUMN year INTEGER NOT NULL DEFAULT 0;");
 }
+
+TEST(Generate, ARedefinedFullTextTableKeepsItsRowsAndAnExternalContentIndexIsRebuilt) {
+  migration_harness h("full_text");
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(title, body);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, content='note', content_rowid='id');");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  // A column added to each: no decision, the own rows are copied, the external index rebuilt.
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(title, body, tags);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, title, content='note', content_rowid='id');");
+  const auto second = h.generate();
+  ASSERT_EQ(second.result, generate_result::outcome::written)
+      << (second.decisions.empty() ? "no change" : second.decisions.front().meaning);
+  const auto problems = h.verify_step(2);
+  EXPECT_TRUE(problems.empty()) << fmt::format("{}", fmt::join(problems, "\n")) << "\n" << h.read_migration(2);
+
+  const auto db_path = h.dir() / "prod.sqlite3";
+  migrate_to(h, db_path, 1);
+  {
+    sqlite::database db(db_path);
+    db.execute("INSERT INTO doc (rowid, title, body) VALUES (7, 'reel', 'the silver spear'), (42, 'jig', 'the kesh');"
+               "INSERT INTO note (id, title, body) VALUES (3, 'waltz', 'Si Bheag'), (9, 'air', 'the coolin');"
+               "INSERT INTO note_fts (note_fts) VALUES ('rebuild');");
+  }
+  const auto expect_content = [&](const std::string& stage, bool tags) {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_int("SELECT rowid FROM doc WHERE doc MATCH 'kesh'"), 42) << stage;
+    EXPECT_EQ(db.query_text("SELECT group_concat(rowid || ':' || title || ':' || body, ' ') FROM doc"),
+              "7:reel:the silver spear 42:jig:the kesh")
+        << stage;
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM pragma_table_xinfo('doc') WHERE name = 'tags'"), tags ? 1 : 0) << stage;
+    EXPECT_EQ(db.query_int("SELECT rowid FROM note_fts WHERE note_fts MATCH 'coolin'"), 9) << stage;
+    EXPECT_EQ(db.query_text("PRAGMA integrity_check"), "ok") << stage;
+  };
+  migrate_to(h, db_path, 2);
+  {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_int("SELECT rowid FROM note_fts WHERE note_fts MATCH 'title:waltz'"), 3);
+  }
+  expect_content("up", true);
+  migrate_to(h, db_path, 1);
+  expect_content("down", false);
+
+  // What cannot be carried still asks: a column of an own-content table, a contentless table.
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(body, tags);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, title, content='note', content_rowid='id');");
+  const auto third = h.generate();
+  ASSERT_EQ(third.result, generate_result::outcome::decisions_needed);
+  ASSERT_EQ(third.decisions.size(), 1U);
+  EXPECT_EQ(third.decisions.front().choices.front().text(), "drop column doc.title");
+  ASSERT_EQ(h.generate("drop column doc.title\n").result, generate_result::outcome::written);
+  EXPECT_TRUE(h.verify_step(3).empty()) << h.read_migration(3);
+}
+
+TEST(Generate, AContentlessFullTextTableThatIsRedefinedNeedsADecision) {
+  migration_harness h("contentless");
+  h.set_reference("CREATE VIRTUAL TABLE doc USING fts5(body, content='')");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  h.set_reference("CREATE VIRTUAL TABLE doc USING fts5(body, tags, content='')");
+  const auto result = h.generate();
+  ASSERT_EQ(result.result, generate_result::outcome::decisions_needed);
+  EXPECT_EQ(result.decisions.front().choices.front().text(), "drop table doc");
+}
