@@ -186,7 +186,7 @@ generate_result generate(const generate_options& options) {
   const auto file_name = fmt::format("{:04}_{}.sql", version, name);
   const auto text = render_migration_file(version, name, up, down);
   const auto checked = parse_migration(file_name, text);
-  for (auto& warning : self_check(scratch, previous, reference, up_diff, checked)) result.warnings.push_back(std::move(warning));
+  for (auto& warning : self_check(scratch, previous, reference, checked)) result.warnings.push_back(std::move(warning));
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);
