@@ -549,3 +549,51 @@ TEST(Generate, AContentlessFullTextTableThatIsRedefinedNeedsADecision) {
   ASSERT_EQ(result.result, generate_result::outcome::decisions_needed);
   EXPECT_EQ(result.decisions.front().choices.front().text(), "drop table doc");
 }
+
+TEST(Generate, TheSlugSaysWhatChanged) {
+  migration_harness h("slugs");
+  const std::string base = "CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                           "CREATE VIEW due AS SELECT tune FROM practice;";
+  h.set_reference(base);
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  const auto next = [&](const std::string& sql, const std::string& hints_text = {}) {
+    h.set_reference(sql);
+    const auto result = h.generate(hints_text);
+    EXPECT_EQ(result.result, generate_result::outcome::written) << sql;
+    return result.migration_file.filename().string();
+  };
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice;"),
+            "0002_change_view_due.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0003_add_practice_goal.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0004_add_goal_to_practice.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT NOT NULL DEFAULT '', quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0005_rebuild_practice.sql");
+  // A name line in the hints file names the next migration.
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT NOT NULL DEFAULT '', quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY, v INT);"
+                 "CREATE INDEX practice_tune ON practice(tune);",
+                 "name Goals get a value\n"),
+            "0006_goals_get_a_value.sql");
+}
+
+TEST(Generate, AGeneratedFileRenamedBeforeItIsCommittedIsRecordedByHash) {
+  migration_harness h("rename_file");
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY)");
+  h.generate();
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT)");
+  const auto written = h.generate().migration_file;
+  fs::rename(written, h.migrations() / "0002_tune_notes.sql");
+  EXPECT_THROW(h.generate(), failure) << "the sum no longer matches";
+  const auto hashed = run_cli("hash --dir " + quoted(h.migrations()));
+  EXPECT_EQ(hashed.exit_code, 0) << hashed.output;
+  EXPECT_EQ(h.generate().result, generate_result::outcome::no_changes);
+  const auto set = migration_set::from_directory(h.migrations());
+  EXPECT_EQ(set.find(2)->name, "tune_notes");
+  EXPECT_TRUE(h.verify_step(2).empty());
+}
