@@ -8,35 +8,16 @@
 #include "litemig/self_check.hpp"
 #include "litemig/sqlite.hpp"
 
+#include "scratch_directory.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
-#include <random>
 
 namespace fs = std::filesystem;
 
 namespace litemig {
 namespace {
-
-// A private folder for the database under test, removed however the check ends.
-class scratch_directory {
- public:
-  scratch_directory() {
-    std::random_device entropy;
-    path_ = fs::temp_directory_path() / fmt::format("litemig-verify-{:08x}{:08x}", entropy(), entropy());
-    fs::create_directories(path_);
-  }
-  scratch_directory(const scratch_directory&) = delete;
-  scratch_directory& operator=(const scratch_directory&) = delete;
-  ~scratch_directory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Dangling references by "child -> parent" table pair, as PRAGMA foreign_key_check reports them.
 using dangling_references = std::map<std::string, std::int64_t>;
@@ -61,7 +42,7 @@ struct stopped {};
 class verifier {
  public:
   verifier(const migration_set& set, std::int64_t version, const verify_options& options)
-      : set_(set), version_(version), options_(options), work_(scratch_.path() / "verify.sqlite3"),
+      : set_(set), version_(version), options_(options), scratch_("verify"), work_(scratch_.path() / "verify.sqlite3"),
         before_(inspect_sql(set.snapshot(version - 1).value_or(""), set.locate(snapshot_file_name(version - 1)))),
         after_(inspect_sql(set.snapshot(version).value_or(""), set.locate(snapshot_file_name(version)))) {}
 

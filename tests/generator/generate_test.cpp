@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 using namespace litemig;
 using litemig::testing::migration_harness;
@@ -596,4 +597,78 @@ TEST(Generate, AGeneratedFileRenamedBeforeItIsCommittedIsRecordedByHash) {
   const auto set = migration_set::from_directory(h.migrations());
   EXPECT_EQ(set.find(2)->name, "tune_notes");
   EXPECT_TRUE(h.verify_step(2).empty());
+}
+
+namespace {
+
+std::map<std::string, std::string> folder_contents(const fs::path& dir) {
+  std::map<std::string, std::string> contents;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) contents[fs::relative(entry.path(), dir).string()] = litemig::testing::read_text(entry.path());
+  }
+  return contents;
+}
+
+}  // namespace
+
+TEST(Generate, RenumberRegeneratesTheBranchsMigrationAfterARebase) {
+  // Two branches generate 0002 from one 0001; after the rebase the directory holds the other
+  // branch's 0002, snapshot and sum, and this branch's 0002 file.
+  migration_harness theirs("theirs");
+  migration_harness ours("ours");
+  for (auto* h : {&theirs, &ours}) {
+    h->set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT)");
+    h->generate();
+  }
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  theirs.generate();
+  ours.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT, composer TEXT)");
+  const auto own = ours.generate().migration_file;
+  fs::copy_file(own, theirs.migrations() / own.filename());
+  const auto rebased = theirs.migrations();
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 2) << "two migrations numbered 0002";
+  theirs.set_reference(
+      "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT, composer TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  const auto arguments = fmt::format("renumber --dir {} --schema {}", quoted(rebased), quoted(theirs.reference()));
+
+  const auto before = folder_contents(rebased);
+  const auto asked = run_cli(arguments);
+  EXPECT_EQ(asked.exit_code, 3) << asked.output;
+  EXPECT_NE(asked.output.find("would remove " + (rebased / "0002_add_composer_to_tune.sql").string()), std::string::npos)
+      << asked.output;
+  EXPECT_NE(asked.output.find("would write 0003_add_composer_to_tune.sql"), std::string::npos) << asked.output;
+  EXPECT_EQ(folder_contents(rebased), before) << "renumber without --yes changed the directory";
+
+  const auto done = run_cli(arguments + " --yes");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_FALSE(fs::exists(rebased / "0002_add_composer_to_tune.sql"));
+  EXPECT_TRUE(fs::exists(rebased / "0002_add_goal.sql"));
+  EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
+  EXPECT_EQ(litemig::testing::read_text(rebased / "snapshots" / "0002.sql"), before.at("snapshots/0002.sql"))
+      << "the other branch's snapshot 0002 stays";
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
+  EXPECT_EQ(theirs.generate().result, generate_result::outcome::no_changes);
+  EXPECT_TRUE(theirs.verify_step(3).empty()) << theirs.read_migration(3);
+
+  // With no number taken twice, the newest migration is the one regenerated, in place.
+  const auto again = run_cli(arguments + " --yes");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
+}
+
+TEST(Generate, RenumberRefusesWhenTheSumDoesNotTellWhichMigrationIsTheBranchs) {
+  migration_harness h("unclear");
+  h.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY)");
+  h.generate();
+  h.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, a TEXT)");
+  const auto first = h.generate().migration_file;
+  fs::copy_file(first, h.migrations() / "0002_copy.sql");
+  fs::remove(h.migrations() / "litemig.sum");
+  const auto before = folder_contents(h.migrations());
+  const auto result = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(h.migrations()), quoted(h.reference())));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.output.find("litemig.sum does not tell which"), std::string::npos) << result.output;
+  EXPECT_EQ(folder_contents(h.migrations()), before);
 }

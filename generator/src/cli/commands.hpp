@@ -21,5 +21,6 @@ int deploy_command(const arguments& args);
 int restore_command(const arguments& args);
 int embed_command(const arguments& args);
 int verify_command(const arguments& args);
+int renumber_command(const arguments& args);
 
 }  // namespace litemig::cli

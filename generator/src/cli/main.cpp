@@ -33,6 +33,7 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"restore", {restore_command, "put a backup in place atomically"}},
       {"embed", {embed_command, "write the C++ source that embeds a migrations directory (build use)"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
+      {"renumber", {renumber_command, "generate the branch's newest migration again with the next free number"}},
   };
   return table;
 }
