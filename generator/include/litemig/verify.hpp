@@ -13,11 +13,13 @@
 
 namespace litemig {
 
+// The fewest generated rows per table `litemig verify` accepts: enough for a lost or reordered row
+// to show (empty tables prove nothing about data).
 inline constexpr int fewest_verify_rows = 3;
 
 struct verify_options {
   std::optional<std::filesystem::path> fixture;  // a database at version N-1 to start from (never modified)
-  int rows = 25;                                 // generated rows per table without a fixture (3 or more)
+  int rows = 25;                                 // generated rows per table without a fixture
   std::uint32_t seed = 1;
 };
 

@@ -77,6 +77,10 @@ int verify_command(const arguments& args) {
     if (!parse(spec, args, values)) return 0;
     if (!reference.empty()) return verify_reference(dir, reference);
     if (version < 1) throw failure(exit_code::usage, "--version N (1 or more) or --reference DB is required");
+    if (options.rows < fewest_verify_rows) {
+      throw failure(exit_code::usage, fmt::format("--rows {}: the check needs at least {} rows per table", options.rows,
+                                                  fewest_verify_rows));
+    }
     if (!fixture.empty()) options.fixture = fixture;
     return verify_one(dir, version, options);
   });
