@@ -672,3 +672,26 @@ TEST(Generate, RenumberRefusesWhenTheSumDoesNotTellWhichMigrationIsTheBranchs) {
   EXPECT_NE(result.output.find("litemig.sum does not tell which"), std::string::npos) << result.output;
   EXPECT_EQ(folder_contents(h.migrations()), before);
 }
+
+TEST(Generate, RenumberMovesTheBranchsMigrationPastEveryMigrationTheOtherBranchAdded) {
+  migration_harness theirs("theirs_two");
+  migration_harness ours("ours_one");
+  for (auto* h : {&theirs, &ours}) {
+    h->set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY)");
+    h->generate();
+  }
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  theirs.generate();
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY); CREATE TABLE goal(id INTEGER PRIMARY KEY, n INT)");
+  theirs.generate();
+  ours.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT)");
+  const auto own = ours.generate().migration_file;
+  fs::copy_file(own, theirs.migrations() / own.filename());
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY, n INT)");
+  const auto done = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(theirs.migrations()),
+                                        quoted(theirs.reference())));
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_TRUE(fs::exists(theirs.migrations() / "0004_add_title_to_tune.sql")) << done.output;
+  EXPECT_FALSE(fs::exists(theirs.migrations() / own.filename()));
+  EXPECT_EQ(run_cli("hash --dir " + quoted(theirs.migrations())).exit_code, 0);
+}
