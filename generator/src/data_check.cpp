@@ -145,7 +145,9 @@ database_data capture_data(sqlite::database& db, const schema& s) {
         read_rows(db, t.name, fmt::format("SELECT {} FROM {}", columns, sqlite::quote_identifier(t.name)));
   }
   for (const auto& v : s.virtual_tables) {
-    data[lower_ascii(v.name)] = read_rows(db, v.name, "SELECT * FROM " + sqlite::quote_identifier(v.name));
+    // A full-text table's rowids are what its users point at: they are data too.
+    const auto select = v.is_full_text() ? "SELECT rowid, * FROM " : "SELECT * FROM ";
+    data[lower_ascii(v.name)] = read_rows(db, v.name, select + sqlite::quote_identifier(v.name));
   }
   return data;
 }

@@ -109,10 +109,7 @@ class differ {
 
   schema_diff run() {
     match_tables();
-    diff_objects(from_.virtual_tables, to_.virtual_tables, result_.changes,
-                 [](const virtual_table* v) { return change::virtual_table_created{v}; },
-                 [](const virtual_table* v) { return change::virtual_table_dropped{v}; });
-    ask_for_virtual_table_drops();
+    diff_virtual_tables();
     diff_objects(from_.indexes, to_.indexes, result_.changes, [](const index* i) { return change::index_created{i}; },
                  [](const index* i) { return change::index_dropped{i}; });
     diff_objects(from_.views, to_.views, result_.changes, [](const view* v) { return change::view_created{v}; },
@@ -186,19 +183,59 @@ class differ {
     for (const auto& [f, t] : pairs) alter_table(*f, *t);
   }
 
-  // A virtual table that is dropped or redefined loses the rows it holds itself (FTS5 without
-  // external content): that needs the same word as dropping a table.
-  void ask_for_virtual_table_drops() {
-    if (policy_ == decision_policy::automatic) return;
-    for (const auto& c : result_.changes) {
-      const auto* dropped = std::get_if<change::virtual_table_dropped>(&c);
-      if (!dropped || hints_.allows_drop_table(dropped->from->name)) continue;
-      decision d;
-      d.choices.push_back(make_hint(hint::kind::drop_table, dropped->from->name));
-      d.meaning = fmt::format("virtual table {} is dropped or redefined: recreating it deletes the rows it holds",
-                              printable_name(dropped->from->name));
-      result_.decisions.push_back(std::move(d));
+  // A full-text table keeps what can be carried: rows it holds (or reads from its content table)
+  // are copied into its new definition, and one indexing an external content table is rebuilt
+  // from that table. Only what is lost needs the user's word: the rows of a virtual table that
+  // cannot be read back (contentless, another module) or become another table's, and the values
+  // of a column it no longer has.
+  void diff_virtual_tables() {
+    for (const auto& f : from_.virtual_tables) {
+      const auto* t = find_named(to_.virtual_tables, f.name);
+      if (t && *t == f) continue;
+      const bool readable = f.holds_own_content() || f.has_external_content();
+      if (t && readable && t->is_full_text() && !t->has_external_content()) {
+        change::virtual_table_rebuilt rebuilt{&f, t, {}};
+        for (const auto& c : f.columns) {
+          const bool kept = std::any_of(t->columns.begin(), t->columns.end(), [&](const auto& n) { return same_name(n, c); });
+          if (kept) {
+            rebuilt.columns.push_back(c);
+          } else if (f.holds_own_content()) {
+            ask_for_virtual_drop(hint::kind::drop_column, f.name, c,
+                                 fmt::format("column {} of virtual table {} is not in the reference database: "
+                                             "dropping it deletes its values",
+                                             printable_name(c), printable_name(f.name)));
+          }
+        }
+        result_.changes.emplace_back(std::move(rebuilt));
+        continue;
+      }
+      result_.changes.emplace_back(change::virtual_table_dropped{&f});
+      if (f.has_external_content()) continue;
+      ask_for_virtual_drop(hint::kind::drop_table, f.name, {},
+                           fmt::format("virtual table {} is dropped or redefined: recreating it deletes the rows it "
+                                       "holds",
+                                       printable_name(f.name)));
     }
+    for (const auto& t : to_.virtual_tables) {
+      const auto* f = find_named(from_.virtual_tables, t.name);
+      const bool rebuilt = f && std::any_of(result_.changes.begin(), result_.changes.end(), [&](const schema_change& c) {
+        const auto* r = std::get_if<change::virtual_table_rebuilt>(&c);
+        return r && r->to == &t;
+      });
+      if (!f || (!(*f == t) && !rebuilt)) result_.changes.emplace_back(change::virtual_table_created{&t});
+    }
+  }
+
+  void ask_for_virtual_drop(hint::kind what, const std::string& table_name, const std::string& column_name,
+                            std::string meaning) {
+    if (policy_ == decision_policy::automatic) return;
+    const bool allowed = what == hint::kind::drop_table ? hints_.allows_drop_table(table_name)
+                                                        : hints_.allows_drop_column(table_name, column_name);
+    if (allowed) return;
+    decision d;
+    d.choices.push_back(make_hint(what, table_name, column_name));
+    d.meaning = std::move(meaning);
+    result_.decisions.push_back(std::move(d));
   }
 
   const hint* column_rename(const table& f, const table& t, const column& c) const {

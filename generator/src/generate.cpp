@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -92,30 +93,73 @@ std::string slug_of(const std::string& text) {
     }
   }
   while (!slug.empty() && slug.back() == '_') slug.pop_back();
-  if (slug.size() > 40) slug.resize(40);
+  if (slug.size() > 60) slug.resize(60);
   while (!slug.empty() && slug.back() == '_') slug.pop_back();
   return slug.empty() ? "change" : slug;
 }
 
-std::string describe_first_change(const schema_diff& d) {
-  if (d.changes.empty()) return "change";
-  const auto first = std::visit(
-      overloaded{
-          [](const change::table_created& x) { return "create " + x.to->name; },
-          [](const change::table_dropped& x) { return "drop " + x.from->name; },
-          [](const change::table_renamed& x) { return "rename " + x.from->name + " to " + x.to->name; },
-          [](const change::table_altered& x) { return "alter " + x.to->name; },
-          [](const change::index_created& x) { return "index " + x.to->name; },
-          [](const change::index_dropped& x) { return "drop index " + x.from->name; },
-          [](const change::view_created& x) { return "view " + x.to->name; },
-          [](const change::view_dropped& x) { return "drop view " + x.from->name; },
-          [](const change::trigger_created& x) { return "trigger " + x.to->name; },
-          [](const change::trigger_dropped& x) { return "drop trigger " + x.from->name; },
-          [](const change::virtual_table_created& x) { return "create " + x.to->name; },
-          [](const change::virtual_table_dropped& x) { return "drop " + x.from->name; },
-      },
-      d.changes.front());
-  return d.changes.size() > 1 ? first + " and more" : first;
+// What one altered table went through, in the words a reviewer would use.
+std::string describe_alteration(const change::table_altered& a, const migration_plan& up) {
+  std::vector<std::string> added, renamed;
+  for (std::size_t i = 0; i < a.to->columns.size(); ++i) {
+    const auto* source = a.sources[i];
+    if (!source) added.push_back(a.to->columns[i].name);
+    if (source && !same_name(source->name, a.to->columns[i].name)) renamed.push_back(source->name + " to " + a.to->columns[i].name);
+  }
+  const auto& t = a.to->name;
+  const auto rebuilt = std::any_of(up.decisions.rebuilt_tables.begin(), up.decisions.rebuilt_tables.end(),
+                                   [&](const std::string& name) { return same_name(name, t); });
+  const bool only_added = !added.empty() && renamed.empty() && a.dropped.empty();
+  if (only_added && added.size() <= 2 && !rebuilt) return fmt::format("add {} to {}", fmt::join(added, " and "), t);
+  if (added.empty() && renamed.empty() && a.dropped.size() == 1 && !rebuilt) {
+    return fmt::format("drop {} from {}", a.dropped.front()->name, t);
+  }
+  if (added.empty() && a.dropped.empty() && renamed.size() == 1 && !rebuilt) return fmt::format("rename {} {}", t, renamed.front());
+  return (rebuilt ? "rebuild " : "change ") + t;
+}
+
+// One phrase per changed object: what it is and what happened to it. An object dropped and
+// created again under its name (a view, an index, a trigger redefined) is changed, not dropped.
+std::vector<std::string> describe_changes(const schema_diff& d, const migration_plan& up) {
+  std::vector<std::string> tables, others;
+  std::map<std::string, std::size_t> dropped_at;  // "kind name" -> index in others
+  const auto object = [&](const std::string& kind, const std::string& name, bool created) {
+    const auto key = kind + " " + lower_ascii(name);
+    if (const auto found = dropped_at.find(key); found != dropped_at.end() && created) {
+      others[found->second] = fmt::format("change {} {}", kind, name);
+      return;
+    }
+    if (!created) dropped_at[key] = others.size();
+    others.push_back(fmt::format("{} {} {}", created ? "add" : "drop", kind, name));
+  };
+  for (const auto& c : d.changes) {
+    std::visit(overloaded{
+                   [&](const change::table_created& x) { tables.push_back("add " + x.to->name); },
+                   [&](const change::table_dropped& x) { tables.push_back("drop " + x.from->name); },
+                   [&](const change::table_renamed& x) { tables.push_back("rename " + x.from->name + " to " + x.to->name); },
+                   [&](const change::table_altered& x) { tables.push_back(describe_alteration(x, up)); },
+                   [&](const change::index_created& x) { object("index", x.to->name, true); },
+                   [&](const change::index_dropped& x) { object("index", x.from->name, false); },
+                   [&](const change::view_created& x) { object("view", x.to->name, true); },
+                   [&](const change::view_dropped& x) { object("view", x.from->name, false); },
+                   [&](const change::trigger_created& x) { object("trigger", x.to->name, true); },
+                   [&](const change::trigger_dropped& x) { object("trigger", x.from->name, false); },
+                   [&](const change::virtual_table_created& x) { object("table", x.to->name, true); },
+                   [&](const change::virtual_table_dropped& x) { object("table", x.from->name, false); },
+                   [&](const change::virtual_table_rebuilt& x) { tables.push_back("rebuild " + x.to->name); },
+               },
+               c);
+  }
+  tables.insert(tables.end(), others.begin(), others.end());
+  return tables;
+}
+
+// The slug of a migration: its one or two changes, or the first and how many more.
+std::string describe(const schema_diff& d, const migration_plan& up) {
+  const auto phrases = describe_changes(d, up);
+  if (phrases.empty()) return "change";
+  if (phrases.size() <= 2) return fmt::format("{}", fmt::join(phrases, " and "));
+  return fmt::format("{} and {} more", phrases.front(), phrases.size() - 1);
 }
 
 }  // namespace
@@ -171,6 +215,7 @@ generate_result generate(const generate_options& options) {
     return result;
   }
   check_fills(given, scratch, previous);
+  const auto* named = given.migration_name();
   for (const auto* unused : given.unused()) {
     result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
   }
@@ -181,11 +226,14 @@ generate_result generate(const generate_options& options) {
   const auto down = make_plan(reference, previous, down_diff, settings);
 
   const auto version = latest + 1;
-  const auto name = slug_of(options.name ? *options.name : latest == 0 ? "initial" : describe_first_change(up_diff));
+  const auto name = slug_of(options.name   ? *options.name
+                            : named        ? named->new_name
+                            : latest == 0  ? "initial"
+                                           : describe(up_diff, up));
   const auto file_name = fmt::format("{:04}_{}.sql", version, name);
   const auto text = render_migration_file(version, name, up, down);
   const auto checked = parse_migration(file_name, text);
-  for (auto& warning : self_check(scratch, previous, reference, up_diff, checked)) result.warnings.push_back(std::move(warning));
+  for (auto& warning : self_check(scratch, previous, reference, checked)) result.warnings.push_back(std::move(warning));
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);

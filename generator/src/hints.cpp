@@ -152,6 +152,11 @@ hint parse_line(std::string_view line, const std::string& origin, int number) {
     } else {
       in.fail(fmt::format("expected 'table' or 'column' after '{}'", verb));
     }
+  } else if (verb == "name") {
+    h.what = hint::kind::name;
+    h.new_name = in.rest();
+    if (h.new_name.empty()) in.fail("missing migration name after 'name'");
+    return h;
   } else if (verb == "fill") {
     h.what = hint::kind::fill;
     h.table = in.identifier("table name");
@@ -162,7 +167,7 @@ hint parse_line(std::string_view line, const std::string& origin, int number) {
     if (h.expression.empty()) in.fail("missing SQL expression after 'with'");
     return h;
   } else {
-    in.fail(verb.empty() ? "expected rename, drop or fill" : fmt::format("unknown hint '{}'", verb));
+    in.fail(verb.empty() ? "expected rename, drop, fill or name" : fmt::format("unknown hint '{}'", verb));
   }
   if (!in.at_end()) in.fail(fmt::format("unexpected text '{}'", in.rest()));
   return h;
@@ -190,6 +195,7 @@ std::string hint::text() const {
     case kind::drop_column: return fmt::format("drop column {}.{}", hint_identifier(table), hint_identifier(column));
     case kind::fill:
       return fmt::format("fill {}.{} with {}", hint_identifier(table), hint_identifier(column), expression);
+    case kind::name: return "name " + new_name;
   }
   return {};
 }
@@ -228,6 +234,16 @@ const hint* hints::find_fill(std::string_view table, std::string_view column) co
   return nullptr;
 }
 
+const hint* hints::migration_name() const {
+  for (const auto& h : entries) {
+    if (h.what == hint::kind::name) {
+      h.used = true;
+      return &h;
+    }
+  }
+  return nullptr;
+}
+
 std::vector<const hint*> hints::unused() const {
   std::vector<const hint*> result;
   for (const auto& h : entries) {
@@ -249,6 +265,14 @@ hints parse_hints(std::string_view text, const std::string& origin) {
     // A line pasted as generate printed it.
     if (lower_ascii(line.substr(0, printed_prefix.size())) == printed_prefix) line = trim(line.substr(printed_prefix.size()));
     if (!line.empty()) result.entries.push_back(parse_line(line, origin, number));
+    if (!line.empty() && result.entries.back().what == hint::kind::name) {
+      for (const auto& h : result.entries) {
+        if (h.what == hint::kind::name && h.line != number) {
+          throw failure(exit_code::usage, fmt::format("{}:{}: malformed hint: a second name line (the first is line {})",
+                                                      origin, number, h.line));
+        }
+      }
+    }
     start = end + 1;
   }
   return result;

@@ -97,7 +97,7 @@ class planner {
     // Every ALTER TABLE ... RENAME (also the last step of a rebuild) and DROP COLUMN makes SQLite
     // re-check every view and trigger in the schema, and a stale view fails it: views hold no
     // data, so they are all dropped first and recreated after. ADD COLUMN checks nothing.
-    const bool recheck = !renamed_.empty() || std::any_of(table_steps.begin(), table_steps.end(), [](const plan_step& s) {
+    const bool recheck = !renamed_.empty() || !rebuilt_virtual_.empty() || std::any_of(table_steps.begin(), table_steps.end(), [](const plan_step& s) {
       return std::holds_alternative<step::rename_column>(s) || std::holds_alternative<step::drop_column>(s) ||
              std::holds_alternative<step::rebuild_table>(s);
     });
@@ -134,6 +134,7 @@ class planner {
     for (const auto* t : dropped_tables_) plan_.steps.emplace_back(step::drop_table{t});
     for (const auto* t : created_tables_) plan_.steps.emplace_back(step::create_table{t});
     for (const auto* v : created_virtual_) plan_.steps.emplace_back(step::create_virtual_table{v});
+    for (const auto* r : rebuilt_virtual_) plan_.steps.emplace_back(step::rebuild_virtual_table{r->from, r->to, r->columns});
 
     for (const auto& i : to_.indexes) {
       const bool created = std::find(created_indexes_.begin(), created_indexes_.end(), &i) != created_indexes_.end();
@@ -142,6 +143,11 @@ class planner {
     for (const auto* v : views_in_dependency_order(to_)) {
       const bool created = std::find(created_views_.begin(), created_views_.end(), v) != created_views_.end();
       if (created || views_to_recreate.contains(lower_ascii(v->name))) plan_.steps.emplace_back(step::create_view{v});
+    }
+    // An external-content index starts empty: it is filled from its content table (or view),
+    // once that exists.
+    for (const auto* v : created_virtual_) {
+      if (v->has_external_content()) plan_.steps.emplace_back(step::reindex_full_text{v});
     }
     for (const auto& t : to_.triggers) {
       const bool created = std::find(created_triggers_.begin(), created_triggers_.end(), &t) != created_triggers_.end();
@@ -178,6 +184,10 @@ class planner {
                    [&](const change::trigger_dropped& x) { dropped_triggers_.push_back(x.from); },
                    [&](const change::virtual_table_created& x) { created_virtual_.push_back(x.to); },
                    [&](const change::virtual_table_dropped& x) { dropped_virtual_.push_back(x.from); },
+                   [&](const change::virtual_table_rebuilt& x) {
+                     rebuilt_virtual_.push_back(&x);
+                     touched_.push_back(x.to->name);
+                   },
                },
                c);
   }
@@ -357,6 +367,7 @@ class planner {
   std::vector<const view*> created_views_, dropped_views_;
   std::vector<const trigger*> created_triggers_, dropped_triggers_;
   std::vector<const virtual_table*> created_virtual_, dropped_virtual_;
+  std::vector<const change::virtual_table_rebuilt*> rebuilt_virtual_;
 };
 
 }  // namespace

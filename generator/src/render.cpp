@@ -67,6 +67,19 @@ std::string render_rebuild(const step::rebuild_table& r) {
   return sql;
 }
 
+// The documented rebuild order for a full-text table: its shadow tables follow the rename.
+std::string render_virtual_rebuild(const step::rebuild_virtual_table& r) {
+  const auto temp = "litemig_new_" + r.to->name;
+  std::string columns = "rowid";
+  for (const auto& c : r.columns) columns += ", " + q(c);
+  std::string sql = comment(fmt::format("Rebuild virtual table {}, keeping its rows", q(r.to->name)));
+  sql += statement(rename_in_create(r.to->sql, temp));
+  sql += fmt::format("INSERT INTO {} ({})\n  SELECT {} FROM {};\n", q(temp), columns, columns, q(r.to->name));
+  sql += fmt::format("DROP TABLE {};\n", q(r.to->name));
+  sql += fmt::format("ALTER TABLE {} RENAME TO {};\n", q(temp), q(r.to->name));
+  return sql;
+}
+
 std::string render_step(const plan_step& s) {
   return std::visit(
       overloaded{
@@ -107,6 +120,11 @@ std::string render_step(const plan_step& s) {
           [](const step::create_table& x) { return comment("Create table " + q(x.target->name)) + statement(x.target->sql); },
           [](const step::create_virtual_table& x) {
             return comment("Create virtual table " + q(x.target->name)) + statement(x.target->sql);
+          },
+          [](const step::rebuild_virtual_table& x) { return render_virtual_rebuild(x); },
+          [](const step::reindex_full_text& x) {
+            return comment(fmt::format("Index the rows of {} in {}", q(*x.target->content), q(x.target->name))) +
+                   fmt::format("INSERT INTO {} ({}) VALUES ('rebuild');\n", q(x.target->name), q(x.target->name));
           },
           [](const step::create_index& x) { return comment("Create index " + q(x.target->name)) + statement(x.target->sql); },
           [](const step::create_view& x) { return comment("Create view " + q(x.target->name)) + statement(x.target->sql); },

@@ -1,7 +1,5 @@
 #include "litemig/self_check.hpp"
 
-#include "overloaded.hpp"
-
 #include "litemig/compare.hpp"
 #include "litemig/data_check.hpp"
 #include "litemig/errors.hpp"
@@ -10,7 +8,8 @@
 
 #include <fmt/format.h>
 
-#include <map>
+#include <algorithm>
+#include <optional>
 
 namespace litemig {
 namespace {
@@ -25,54 +24,49 @@ struct rows_refused {
   std::string message;
 };
 
-std::vector<std::pair<std::string, std::string>> same_columns(const table& t) {
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (const auto& c : t.columns) {
-    if (!c.is_generated() && !c.hidden) columns.emplace_back(c.name, c.name);
-  }
-  return columns;
+// The rowid and COLUMNS of a full-text table (nothing to compare but the row count otherwise).
+std::vector<std::pair<std::string, std::string>> full_text_columns(const virtual_table& v,
+                                                                   const std::vector<std::string>& columns) {
+  std::vector<std::pair<std::string, std::string>> kept;
+  if (!v.is_full_text()) return kept;
+  kept.emplace_back("rowid", "rowid");
+  for (const auto& c : columns) kept.emplace_back(c, c);
+  return kept;
 }
 
-// The columns an alteration copies unchanged: not filled, not computed, not gaining NOT NULL
-// (a default may replace NULLs).
-std::vector<std::pair<std::string, std::string>> copied_columns(const change::table_altered& a) {
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (std::size_t i = 0; i < a.to->columns.size(); ++i) {
-    const auto& c = a.to->columns[i];
-    const auto* source = a.sources[i];
-    if (!source || a.fills[i] || c.is_generated() || source->is_generated() || source->hidden) continue;
-    if (c.not_null && !source->not_null) continue;
-    columns.emplace_back(source->name, c.name);
+std::string table_after(const part_plan& plan, const std::string& name) {
+  for (const auto& [from, to] : plan.renamed_tables) {
+    if (same_name(from, name)) return to;
   }
-  return columns;
+  return name;
 }
 
-// What the up part keeps of each table of PREVIOUS.
-std::vector<kept_table> kept_by(const schema& previous, const schema& reference, const schema_diff& up) {
-  std::map<std::string, kept_table> kept;
-  for (const auto& t : previous.tables) {
-    if (reference.find_table(t.name)) kept[lower_ascii(t.name)] = {t.name, t.name, same_columns(t)};
+std::string column_after(const part_plan& plan, const std::string& table_name, const std::string& name) {
+  for (const auto& r : plan.renamed_columns) {
+    if (same_name(r.table, table_name) && same_name(r.from, name)) return r.to;
   }
-  for (const auto& v : previous.virtual_tables) {
-    const auto* same = reference.find_virtual_table(v.name);
-    if (same && *same == v) kept[lower_ascii(v.name)] = {v.name, v.name, {}};
+  return name;
+}
+
+bool dropped(const part_plan& plan, const std::string& table_name, const std::string& column_name) {
+  return std::any_of(plan.dropped_columns.begin(), plan.dropped_columns.end(), [&](const column_reference& c) {
+    return same_name(c.table, table_name) && same_name(c.column, column_name);
+  });
+}
+
+// A full-text table keeps its rows when they can be read back and are not replaced by another
+// table's (external content): rowids and the columns both definitions have.
+std::optional<kept_table> kept_virtual_table(const virtual_table& v, const virtual_table& after) {
+  if (v == after) return kept_table{v.name, after.name, full_text_columns(v, v.columns)};
+  const bool readable = v.holds_own_content() || v.has_external_content();
+  if (!readable || !after.is_full_text() || (after.has_external_content() && !v.has_external_content())) return std::nullopt;
+  std::vector<std::string> columns;
+  for (const auto& c : v.columns) {
+    if (std::any_of(after.columns.begin(), after.columns.end(), [&](const auto& n) { return same_name(n, c); })) {
+      columns.push_back(c);
+    }
   }
-  for (const auto& c : up.changes) {
-    std::visit(overloaded{
-                   [&](const change::table_dropped& x) { kept.erase(lower_ascii(x.from->name)); },
-                   [&](const change::table_renamed& x) {
-                     kept[lower_ascii(x.from->name)] = {x.from->name, x.to->name, same_columns(*x.from)};
-                   },
-                   [&](const change::table_altered& x) {
-                     kept[lower_ascii(x.from->name)] = {x.from->name, x.to->name, copied_columns(x)};
-                   },
-                   [](const auto&) {},
-               },
-               c);
-  }
-  std::vector<kept_table> result;
-  for (auto& [key, k] : kept) result.push_back(std::move(k));
-  return result;
+  return kept_table{v.name, after.name, full_text_columns(after, columns)};
 }
 
 // The same tables and columns compared with themselves, on one side of the migration.
@@ -102,8 +96,8 @@ void insert_rows(sqlite::database& db, const schema& s) {
 
 class checker {
  public:
-  checker(const schema& previous, const schema& reference, const schema_diff& up, const migration& m)
-      : previous_(previous), reference_(reference), m_(m), kept_(kept_by(previous, reference, up)) {}
+  checker(const schema& previous, const schema& reference, const migration& m)
+      : previous_(previous), reference_(reference), m_(m), kept_(kept_tables(previous, reference, m.up.plan)) {}
 
   std::vector<std::string> run(sqlite::database& scratch) {
     auto pristine = scratch.in_memory_copy();
@@ -131,14 +125,12 @@ class checker {
   // From DB at the previous schema with rows: up, down and up again, the schema and the rows
   // compared after each part.
   void round_trip(sqlite::database& db) {
-    const auto start = capture_data(db, previous_);
-    run_part(db, "up", true);
-    const auto up = capture_data(db, reference_);
-    expect(compare_kept_tables(start, up, kept_), "up");
-    run_part(db, "down", true);
-    expect(compare_kept_tables(start, capture_data(db, previous_), one_side(kept_, true)), "down");
-    run_part(db, "up", true);
-    expect(compare_kept_tables(up, capture_data(db, reference_), one_side(kept_, false)), "up after down");
+    const auto losses = litemig::round_trip(
+        kept_, {[&](bool up) { run_part(db, up ? "up" : "down", true); },
+                [&](bool up) { return capture_data(db, up ? reference_ : previous_); }});
+    if (losses.empty()) return;
+    throw failure(exit_code::failure, fmt::format("the generated migration {} loses data on sample rows ({}): {}",
+                                                  m_.file_name, losses.front().stage, losses.front().problem));
   }
 
   // Sample rows could not take the migration through: both parts still run on empty tables
@@ -169,12 +161,6 @@ class checker {
     }
   }
 
-  void expect(const std::vector<std::string>& problems, const char* stage) const {
-    if (problems.empty()) return;
-    throw failure(exit_code::failure, fmt::format("the generated migration {} loses data on sample rows ({}): {}",
-                                                  m_.file_name, stage, problems.front()));
-  }
-
   std::string warning(const rows_refused& refused) const {
     if (refused.which.empty()) {
       return fmt::format("{}: checked on empty tables only: no sample rows could be inserted: {}", m_.file_name,
@@ -192,9 +178,49 @@ class checker {
 
 }  // namespace
 
+std::vector<kept_table> kept_tables(const schema& before, const schema& after, const part_plan& plan) {
+  std::vector<kept_table> kept;
+  for (const auto& t : before.tables) {
+    const bool gone = std::any_of(plan.dropped_tables.begin(), plan.dropped_tables.end(),
+                                  [&](const std::string& name) { return same_name(name, t.name); });
+    const auto* a = gone ? nullptr : after.find_table(table_after(plan, t.name));
+    if (!a) continue;
+    kept_table k{t.name, a->name, {}};
+    for (const auto& c : t.columns) {
+      if (c.is_generated() || c.hidden || dropped(plan, a->name, c.name)) continue;
+      const auto* n = a->find_column(column_after(plan, a->name, c.name));
+      if (!n || n->is_generated() || (n->not_null && !c.not_null)) continue;
+      k.columns.emplace_back(c.name, n->name);
+    }
+    kept.push_back(std::move(k));
+  }
+  for (const auto& v : before.virtual_tables) {
+    const auto* a = after.find_virtual_table(v.name);
+    if (!a) continue;
+    if (auto k = kept_virtual_table(v, *a)) kept.push_back(std::move(*k));
+  }
+  return kept;
+}
+
+std::vector<data_loss> round_trip(const std::vector<kept_table>& kept, const round_trip_steps& steps) {
+  std::vector<data_loss> losses;
+  const auto expect = [&](const std::vector<std::string>& problems, const char* stage) {
+    for (const auto& p : problems) losses.push_back({stage, p});
+  };
+  const auto start = steps.capture(false);
+  steps.apply(true);
+  const auto up = steps.capture(true);
+  expect(compare_kept_tables(start, up, kept), "up");
+  steps.apply(false);
+  expect(compare_kept_tables(start, steps.capture(false), one_side(kept, true)), "down");
+  steps.apply(true);
+  expect(compare_kept_tables(up, steps.capture(true), one_side(kept, false)), "up after down");
+  return losses;
+}
+
 std::vector<std::string> self_check(sqlite::database& scratch, const schema& previous, const schema& reference,
-                                    const schema_diff& up_diff, const migration& m) {
-  return checker(previous, reference, up_diff, m).run(scratch);
+                                    const migration& m) {
+  return checker(previous, reference, m).run(scratch);
 }
 
 }  // namespace litemig

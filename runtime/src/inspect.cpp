@@ -49,14 +49,6 @@ std::set<std::string> shadow_tables(sqlite::database& db, const std::vector<std:
   return names;
 }
 
-std::string virtual_module(std::string_view sql) {
-  const auto tokens = tokenize(sql);
-  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-    if (tokens[i].is_word("using")) return lower_ascii(tokens[i + 1].value);
-  }
-  return {};
-}
-
 template <typename T>
 void sort_by_name(std::vector<T>& items) {
   std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return less_name(a.name, b.name); });
@@ -90,7 +82,9 @@ schema inspect(sqlite::database& db) {
     try {
       if (r.type == "table") {
         if (std::find(virtual_names.begin(), virtual_names.end(), r.name) != virtual_names.end()) {
-          result.virtual_tables.push_back({r.name, virtual_module(r.sql), statement_key(r.sql), r.sql});
+          auto v = normalize_virtual_table(r.sql);
+          v.name = r.name;
+          result.virtual_tables.push_back(std::move(v));
         } else if (!shadows.contains(r.name)) {
           auto t = normalize_table(r.sql);
           t.name = r.name;

@@ -447,6 +447,51 @@ std::string statement_key(std::string_view create_sql) {
   return key;
 }
 
+namespace {
+
+// An option value as FTS reads it: a word, a quoted identifier or a string, unquoted.
+std::string option_value(const token& t) {
+  if (t.kind != token_kind::string) return t.kind == token_kind::word ? t.text : t.value;
+  std::string value;
+  for (std::size_t i = 1; i + 1 < t.text.size(); ++i) {
+    value += t.text[i];
+    if (t.text[i] == '\'' && t.text[i + 1] == '\'') ++i;
+  }
+  return value;
+}
+
+}  // namespace
+
+virtual_table normalize_virtual_table(std::string_view create_sql) {
+  virtual_table v;
+  v.sql = std::string(create_sql);
+  v.key = statement_key(create_sql);
+  const auto tokens = tokenize(create_sql);
+  std::size_t at = 0;
+  while (at + 1 < tokens.size() && !tokens[at].is_word("using")) ++at;
+  if (at + 1 >= tokens.size()) return v;
+  v.module = lower_ascii(tokens[at + 1].value);
+  if (!v.is_full_text() || at + 2 >= tokens.size() || !tokens[at + 2].is_punct("(")) return v;
+  // Arguments split at commas outside parentheses: "name=value" is an option, else a column.
+  int depth = 0;
+  std::size_t start = at + 3;
+  for (std::size_t i = start; i < tokens.size(); ++i) {
+    const bool open = tokens[i].is_punct("(");
+    const bool close = tokens[i].is_punct(")");
+    if (depth == 0 && (close || tokens[i].is_punct(",")) && i > start) {
+      if (i > start + 1 && tokens[start + 1].is_punct("=")) {
+        if (lower_ascii(tokens[start].value) == "content" && i == start + 3) v.content = option_value(tokens[start + 2]);
+      } else if (tokens[start].is_identifier() || tokens[start].kind == token_kind::string) {
+        v.columns.push_back(option_value(tokens[start]));
+      }
+      start = i + 1;
+    }
+    if (close && depth == 0) break;
+    depth += open ? 1 : close ? -1 : 0;
+  }
+  return v;
+}
+
 std::string rename_in_create(std::string_view create_sql, std::string_view new_name) {
   const auto tokens = tokenize(create_sql);
   const auto at = name_position(tokens);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 using namespace litemig;
 using litemig::testing::migration_harness;
@@ -480,4 +481,217 @@ TEST(Generate, StatementsThatSqliteStoresWithATrailingLineCommentAreEnded) {
       "CREATE INDEX bi ON book(title) WHERE title IS NOT NULL -- partial\n;\n";
   expect_migrates(before, before + "CREATE TABLE author(name TEXT) /* new */;\nCREATE VIEW w AS SELECT 1 -- one\n;\n"
                                    "ALTER TABLE book ADD COLUMN year INTEGER NOT NULL DEFAULT 0;");
+}
+
+TEST(Generate, ARedefinedFullTextTableKeepsItsRowsAndAnExternalContentIndexIsRebuilt) {
+  migration_harness h("full_text");
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(title, body);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, content='note', content_rowid='id');");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  // A column added to each: no decision, the own rows are copied, the external index rebuilt.
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(title, body, tags);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, title, content='note', content_rowid='id');");
+  const auto second = h.generate();
+  ASSERT_EQ(second.result, generate_result::outcome::written)
+      << (second.decisions.empty() ? "no change" : second.decisions.front().meaning);
+  const auto problems = h.verify_step(2);
+  EXPECT_TRUE(problems.empty()) << fmt::format("{}", fmt::join(problems, "\n")) << "\n" << h.read_migration(2);
+
+  const auto db_path = h.dir() / "prod.sqlite3";
+  migrate_to(h, db_path, 1);
+  {
+    sqlite::database db(db_path);
+    db.execute("INSERT INTO doc (rowid, title, body) VALUES (7, 'reel', 'the silver spear'), (42, 'jig', 'the kesh');"
+               "INSERT INTO note (id, title, body) VALUES (3, 'waltz', 'Si Bheag'), (9, 'air', 'the coolin');"
+               "INSERT INTO note_fts (note_fts) VALUES ('rebuild');");
+  }
+  const auto expect_content = [&](const std::string& stage, bool tags) {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_int("SELECT rowid FROM doc WHERE doc MATCH 'kesh'"), 42) << stage;
+    EXPECT_EQ(db.query_text("SELECT group_concat(rowid || ':' || title || ':' || body, ' ') FROM doc"),
+              "7:reel:the silver spear 42:jig:the kesh")
+        << stage;
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM pragma_table_xinfo('doc') WHERE name = 'tags'"), tags ? 1 : 0) << stage;
+    EXPECT_EQ(db.query_int("SELECT rowid FROM note_fts WHERE note_fts MATCH 'coolin'"), 9) << stage;
+    EXPECT_EQ(db.query_text("PRAGMA integrity_check"), "ok") << stage;
+  };
+  migrate_to(h, db_path, 2);
+  {
+    sqlite::database db(db_path);
+    EXPECT_EQ(db.query_int("SELECT rowid FROM note_fts WHERE note_fts MATCH 'title:waltz'"), 3);
+  }
+  expect_content("up", true);
+  migrate_to(h, db_path, 1);
+  expect_content("down", false);
+
+  // What cannot be carried still asks: a column of an own-content table, a contentless table.
+  h.set_reference(
+      "CREATE TABLE note(id INTEGER PRIMARY KEY, title TEXT, body TEXT);"
+      "CREATE VIRTUAL TABLE doc USING fts5(body, tags);"
+      "CREATE VIRTUAL TABLE note_fts USING fts5(body, title, content='note', content_rowid='id');");
+  const auto third = h.generate();
+  ASSERT_EQ(third.result, generate_result::outcome::decisions_needed);
+  ASSERT_EQ(third.decisions.size(), 1U);
+  EXPECT_EQ(third.decisions.front().choices.front().text(), "drop column doc.title");
+  ASSERT_EQ(h.generate("drop column doc.title\n").result, generate_result::outcome::written);
+  EXPECT_TRUE(h.verify_step(3).empty()) << h.read_migration(3);
+}
+
+TEST(Generate, AContentlessFullTextTableThatIsRedefinedNeedsADecision) {
+  migration_harness h("contentless");
+  h.set_reference("CREATE VIRTUAL TABLE doc USING fts5(body, content='')");
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  h.set_reference("CREATE VIRTUAL TABLE doc USING fts5(body, tags, content='')");
+  const auto result = h.generate();
+  ASSERT_EQ(result.result, generate_result::outcome::decisions_needed);
+  EXPECT_EQ(result.decisions.front().choices.front().text(), "drop table doc");
+}
+
+TEST(Generate, TheSlugSaysWhatChanged) {
+  migration_harness h("slugs");
+  const std::string base = "CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                           "CREATE VIEW due AS SELECT tune FROM practice;";
+  h.set_reference(base);
+  ASSERT_EQ(h.generate().result, generate_result::outcome::written);
+  const auto next = [&](const std::string& sql, const std::string& hints_text = {}) {
+    h.set_reference(sql);
+    const auto result = h.generate(hints_text);
+    EXPECT_EQ(result.result, generate_result::outcome::written) << sql;
+    return result.migration_file.filename().string();
+  };
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice;"),
+            "0002_change_view_due.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0003_add_practice_goal.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT, quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0004_add_goal_to_practice.sql");
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT NOT NULL DEFAULT '', quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY);"),
+            "0005_rebuild_practice.sql");
+  // A name line in the hints file names the next migration.
+  EXPECT_EQ(next("CREATE TABLE practice(id INTEGER PRIMARY KEY, tune TEXT NOT NULL DEFAULT '', quality INTEGER, goal TEXT);"
+                 "CREATE VIEW due AS SELECT tune, quality FROM practice; CREATE TABLE practice_goal(id INTEGER PRIMARY KEY, v INT);"
+                 "CREATE INDEX practice_tune ON practice(tune);",
+                 "name Goals get a value\n"),
+            "0006_goals_get_a_value.sql");
+}
+
+TEST(Generate, AGeneratedFileRenamedBeforeItIsCommittedIsRecordedByHash) {
+  migration_harness h("rename_file");
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY)");
+  h.generate();
+  h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT)");
+  const auto written = h.generate().migration_file;
+  fs::rename(written, h.migrations() / "0002_tune_notes.sql");
+  EXPECT_THROW(h.generate(), failure) << "the sum no longer matches";
+  const auto hashed = run_cli("hash --dir " + quoted(h.migrations()));
+  EXPECT_EQ(hashed.exit_code, 0) << hashed.output;
+  EXPECT_EQ(h.generate().result, generate_result::outcome::no_changes);
+  const auto set = migration_set::from_directory(h.migrations());
+  EXPECT_EQ(set.find(2)->name, "tune_notes");
+  EXPECT_TRUE(h.verify_step(2).empty());
+}
+
+namespace {
+
+std::map<std::string, std::string> folder_contents(const fs::path& dir) {
+  std::map<std::string, std::string> contents;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) contents[fs::relative(entry.path(), dir).string()] = litemig::testing::read_text(entry.path());
+  }
+  return contents;
+}
+
+}  // namespace
+
+TEST(Generate, RenumberRegeneratesTheBranchsMigrationAfterARebase) {
+  // Two branches generate 0002 from one 0001; after the rebase the directory holds the other
+  // branch's 0002, snapshot and sum, and this branch's 0002 file.
+  migration_harness theirs("theirs");
+  migration_harness ours("ours");
+  for (auto* h : {&theirs, &ours}) {
+    h->set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT)");
+    h->generate();
+  }
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  theirs.generate();
+  ours.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT, composer TEXT)");
+  const auto own = ours.generate().migration_file;
+  fs::copy_file(own, theirs.migrations() / own.filename());
+  const auto rebased = theirs.migrations();
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 2) << "two migrations numbered 0002";
+  theirs.set_reference(
+      "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT, composer TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  const auto arguments = fmt::format("renumber --dir {} --schema {}", quoted(rebased), quoted(theirs.reference()));
+
+  const auto before = folder_contents(rebased);
+  const auto asked = run_cli(arguments);
+  EXPECT_EQ(asked.exit_code, 3) << asked.output;
+  EXPECT_NE(asked.output.find("would remove " + (rebased / "0002_add_composer_to_tune.sql").string()), std::string::npos)
+      << asked.output;
+  EXPECT_NE(asked.output.find("would write 0003_add_composer_to_tune.sql"), std::string::npos) << asked.output;
+  EXPECT_EQ(folder_contents(rebased), before) << "renumber without --yes changed the directory";
+
+  const auto done = run_cli(arguments + " --yes");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_FALSE(fs::exists(rebased / "0002_add_composer_to_tune.sql"));
+  EXPECT_TRUE(fs::exists(rebased / "0002_add_goal.sql"));
+  EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
+  EXPECT_EQ(litemig::testing::read_text(rebased / "snapshots" / "0002.sql"), before.at("snapshots/0002.sql"))
+      << "the other branch's snapshot 0002 stays";
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
+  EXPECT_EQ(theirs.generate().result, generate_result::outcome::no_changes);
+  EXPECT_TRUE(theirs.verify_step(3).empty()) << theirs.read_migration(3);
+
+  // With no number taken twice, the newest migration is the one regenerated, in place.
+  const auto again = run_cli(arguments + " --yes");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
+  EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
+}
+
+TEST(Generate, RenumberRefusesWhenTheSumDoesNotTellWhichMigrationIsTheBranchs) {
+  migration_harness h("unclear");
+  h.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY)");
+  h.generate();
+  h.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, a TEXT)");
+  const auto first = h.generate().migration_file;
+  fs::copy_file(first, h.migrations() / "0002_copy.sql");
+  fs::remove(h.migrations() / "litemig.sum");
+  const auto before = folder_contents(h.migrations());
+  const auto result = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(h.migrations()), quoted(h.reference())));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.output.find("litemig.sum does not tell which"), std::string::npos) << result.output;
+  EXPECT_EQ(folder_contents(h.migrations()), before);
+}
+
+TEST(Generate, RenumberMovesTheBranchsMigrationPastEveryMigrationTheOtherBranchAdded) {
+  migration_harness theirs("theirs_two");
+  migration_harness ours("ours_one");
+  for (auto* h : {&theirs, &ours}) {
+    h->set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY)");
+    h->generate();
+  }
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY); CREATE TABLE goal(id INTEGER PRIMARY KEY)");
+  theirs.generate();
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY); CREATE TABLE goal(id INTEGER PRIMARY KEY, n INT)");
+  theirs.generate();
+  ours.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT)");
+  const auto own = ours.generate().migration_file;
+  fs::copy_file(own, theirs.migrations() / own.filename());
+  theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY, n INT)");
+  const auto done = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(theirs.migrations()),
+                                        quoted(theirs.reference())));
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_TRUE(fs::exists(theirs.migrations() / "0004_add_title_to_tune.sql")) << done.output;
+  EXPECT_FALSE(fs::exists(theirs.migrations() / own.filename()));
+  EXPECT_EQ(run_cli("hash --dir " + quoted(theirs.migrations())).exit_code, 0);
 }

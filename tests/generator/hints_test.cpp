@@ -72,3 +72,20 @@ TEST(Hints, AControlCharacterMakesALineMalformed) {
   }
   EXPECT_EQ(parse_hints("drop\ttable\tlegacy\n", "hints.txt").entries.size(), 1u) << "a tab separates words";
 }
+
+TEST(Hints, ANameLineNamesTheNextMigrationOnce) {
+  const auto given = parse_hints("name add practice goal\n", "hints.txt");
+  ASSERT_NE(given.migration_name(), nullptr);
+  EXPECT_EQ(given.migration_name()->new_name, "add practice goal");
+  const auto plain = parse_hints("name add_practice_goal\n", "hints.txt");
+  EXPECT_EQ(plain.migration_name()->new_name, "add_practice_goal");
+  EXPECT_EQ(parse_hints(plain.entries.front().text(), "hints.txt").entries.front().new_name, "add_practice_goal");
+  EXPECT_TRUE(plain.unused().empty());
+  try {
+    parse_hints("name a\nname b\n", "hints.txt");
+    FAIL() << "a second name line was accepted";
+  } catch (const failure& e) {
+    EXPECT_EQ(e.code(), exit_code::usage);
+    EXPECT_NE(std::string(e.what()).find("hints.txt:2:"), std::string::npos) << e.what();
+  }
+}

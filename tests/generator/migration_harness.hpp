@@ -29,17 +29,16 @@ class migration_harness {
   // litemig's suggestions would.
   generate_result generate_accepting_suggestions();
 
-  // Builds a database at VERSION-1 holding ROWS rows per table, applies VERSION, checks schema,
-  // integrity, foreign keys and kept values, reverts it and checks again. Returns the problems.
+  // `litemig verify`'s check (verify_migration) of VERSION with ROWS rows per table: up, down and up
+  // again, schema, integrity, foreign keys and kept values after each. Returns the problems.
   // When REFUSED is given, a pre-flight refusal of the sample rows (a new constraint they break)
-  // sets it instead of counting as a problem, provided the database was left untouched.
+  // sets it instead of counting as a problem (the applier leaves the database untouched).
   std::vector<std::string> verify_step(std::int64_t version, int rows = 12, std::uint32_t seed = 7, bool* refused = nullptr);
 
   std::string read_migration(std::int64_t version) const;
 
  private:
   std::filesystem::path dir_;
-  std::string last_hints_;  // the hints of the newest migration, to know where values went
 };
 
 std::string read_text(const std::filesystem::path& path);

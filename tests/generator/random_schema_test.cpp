@@ -1,4 +1,5 @@
-// Seeded random schema pairs: generate, apply to a database with rows, compare, revert, compare.
+// Seeded random schema pairs: generate, then the migration taken up, down and up again on a
+// database with rows, compared after each part (verify_migration).
 // LITEMIG_RANDOM_PAIRS and LITEMIG_RANDOM_SEED run a longer or different campaign.
 #include "migration_harness.hpp"
 
@@ -24,6 +25,12 @@ struct table_spec {
   std::string name;
   std::vector<column_spec> columns;
   std::vector<std::string> indexed;
+};
+
+// An FTS5 table holding its own rows, and a child table whose foreign key cascades from t0.
+struct extras {
+  std::vector<std::string> full_text;  // columns; none: no such table
+  bool child = false;
 };
 
 const std::vector<std::string> column_names{"a", "b", "title", "\" lead\"", "\"we\"\"ird\"", "\"order\"", "qty", "note",
@@ -71,11 +78,24 @@ class schema_maker {
     return tables;
   }
 
-  void mutate(std::vector<table_spec>& tables) {
+  extras make_extras() {
+    extras e;
+    if (chance(30)) e.full_text = {"title", "body"};
+    e.child = chance(30);
+    return e;
+  }
+
+  void mutate(std::vector<table_spec>& tables, extras& e) {
     const int mutations = 1 + pick(3);
     for (int m = 0; m < mutations; ++m) {
       auto& t = tables[static_cast<std::size_t>(pick(static_cast<int>(tables.size())))];
-      switch (pick(7)) {
+      switch (pick(e.full_text.empty() ? 7 : 9)) {
+        case 7:  // the full-text table gains a column
+          e.full_text.push_back(fmt::format("f{}", pick(100000)));
+          break;
+        case 8:  // or loses one
+          if (e.full_text.size() > 1) e.full_text.erase(e.full_text.begin() + pick(static_cast<int>(e.full_text.size())));
+          break;
         case 0: {  // add a column somewhere
           const auto at = t.columns.begin() + pick(static_cast<int>(t.columns.size()) + 1);
           t.columns.insert(at, new_column(t));
@@ -122,8 +142,10 @@ class schema_maker {
     }
   }
 
-  static std::string render(const std::vector<table_spec>& tables, bool with_view) {
+  static std::string render(const std::vector<table_spec>& tables, bool with_view, const extras& e) {
     std::string sql;
+    if (!e.full_text.empty()) sql += fmt::format("CREATE VIRTUAL TABLE doc USING fts5({});\n", fmt::join(e.full_text, ", "));
+    if (e.child) sql += "CREATE TABLE child (id INTEGER PRIMARY KEY, ref INTEGER REFERENCES t0(id) ON DELETE CASCADE, x TEXT);\n";
     for (const auto& t : tables) {
       sql += fmt::format("CREATE TABLE {} (id INTEGER PRIMARY KEY", t.name);
       for (const auto& c : t.columns) {
@@ -156,9 +178,10 @@ TEST(RandomSchemas, GeneratedMigrationsKeepDataBothWays) {
     schema_maker maker(seed);
     auto tables = maker.make_schema();
     const bool with_view = maker.chance(50);
-    const auto before = schema_maker::render(tables, with_view);
-    maker.mutate(tables);
-    const auto after = schema_maker::render(tables, with_view);
+    auto extra = maker.make_extras();
+    const auto before = schema_maker::render(tables, with_view, extra);
+    maker.mutate(tables, extra);
+    const auto after = schema_maker::render(tables, with_view, extra);
     migration_harness h(fmt::format("pair{}", seed));
     h.set_reference(before);
     ASSERT_EQ(h.generate().result, generate_result::outcome::written) << "seed " << seed;

@@ -94,6 +94,30 @@ TEST_F(MigrationDirectory, VerifyFailsAMigrationThatLosesRowsOrValues) {
   EXPECT_NE(result.output.find("rows before"), std::string::npos) << result.output;
 }
 
+TEST_F(MigrationDirectory, VerifyFailsAnUpPartThatLosesRowsOnlyAfterADowngrade) {
+  // The down part leaves a mark outside the schema that the second up part acts on.
+  add(2, "add_composer",
+      "ALTER TABLE tune ADD COLUMN composer TEXT;\n"
+      "DELETE FROM tune WHERE EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'litemig_mark');\n",
+      "ALTER TABLE tune DROP COLUMN composer;\nCREATE TABLE litemig_mark(x);\n",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
+  const auto result = run_litemig("verify " + dir() + " --version 2");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("0002_add_composer.sql: up after down: table \"tune\""), std::string::npos) << result.output;
+}
+
+TEST_F(MigrationDirectory, VerifyNeedsAtLeastThreeRowsPerTable) {
+  add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "ALTER TABLE tune DROP COLUMN composer;\n",
+      "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
+  const auto refused = run_litemig("verify " + dir() + " --version 2 --rows 2");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("at least 3 rows"), std::string::npos) << refused.output;
+  const auto result = run_litemig("verify " + dir() + " --version 2 --rows 3");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("3 rows in 1 tables"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("and up again"), std::string::npos) << result.output;
+}
+
 TEST_F(MigrationDirectory, VerifyFailsADownPartThatDoesNotRestoreTheSchema) {
   add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");

@@ -160,3 +160,19 @@ TEST(Normalize, ALoneIdentifierDefaultIsTheTextItSpells) {
   EXPECT_EQ(t.columns[3].default_sql, "CURRENT_TIMESTAMP");
   EXPECT_EQ(t.columns[4].default_sql, "(z)");
 }
+
+TEST(Normalize, AFullTextTableGivesItsColumnsAndContentOption) {
+  const auto own = normalize_virtual_table("CREATE VIRTUAL TABLE d USING fts5(title, \"the body\" UNINDEXED, tokenize='porter ascii')");
+  EXPECT_EQ(own.module, "fts5");
+  EXPECT_EQ(own.columns, (std::vector<std::string>{"title", "the body"}));
+  EXPECT_TRUE(own.holds_own_content());
+  const auto external = normalize_virtual_table("CREATE VIRTUAL TABLE d USING FTS5(body, content='it''s', content_rowid=id)");
+  EXPECT_EQ(external.content, "it's");
+  EXPECT_TRUE(external.has_external_content());
+  const auto contentless = normalize_virtual_table("CREATE VIRTUAL TABLE d USING fts4(body, content=\"\")");
+  EXPECT_EQ(contentless.content, "");
+  EXPECT_FALSE(contentless.holds_own_content() || contentless.has_external_content());
+  const auto tree = normalize_virtual_table("CREATE VIRTUAL TABLE b USING rtree(id, x0, x1)");
+  EXPECT_TRUE(tree.columns.empty());
+  EXPECT_FALSE(tree.is_full_text());
+}

@@ -35,6 +35,13 @@ struct trigger_created { const trigger* to; };
 struct trigger_dropped { const trigger* from; };
 struct virtual_table_created { const virtual_table* to; };
 struct virtual_table_dropped { const virtual_table* from; };
+// A full-text table redefined in place: its rows are copied across (rowids kept), COLUMNS (named
+// as in both) with their values; the other columns of TO start empty.
+struct virtual_table_rebuilt {
+  const virtual_table* from;
+  const virtual_table* to;
+  std::vector<std::string> columns;
+};
 
 }  // namespace change
 
@@ -42,7 +49,7 @@ using schema_change = std::variant<change::table_created, change::table_dropped,
                                    change::table_altered, change::index_created, change::index_dropped,
                                    change::view_created, change::view_dropped, change::trigger_created,
                                    change::trigger_dropped, change::virtual_table_created,
-                                   change::virtual_table_dropped>;
+                                   change::virtual_table_dropped, change::virtual_table_rebuilt>;
 
 // A change that needs the user's word: the hint lines that would settle it and what they mean.
 struct decision {

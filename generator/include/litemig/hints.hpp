@@ -5,6 +5,7 @@
 //   drop table NAME
 //   drop column TABLE.COLUMN
 //   fill TABLE.COLUMN with SQL-EXPRESSION
+//   name WORDS                      (the next migration's name: NNNN_words.sql)
 //
 // One per line, '#' starts a comment, identifiers may be double-quoted SQL-style.
 #pragma once
@@ -19,11 +20,11 @@
 namespace litemig {
 
 struct hint {
-  enum class kind { rename_table, rename_column, drop_table, drop_column, fill };
+  enum class kind { rename_table, rename_column, drop_table, drop_column, fill, name };
   kind what;
   std::string table;       // the table (old name for rename_table)
   std::string column;      // the column (old name for rename_column); empty for table hints
-  std::string new_name;    // rename target
+  std::string new_name;    // rename target; the migration's name for a name hint
   std::string expression;  // fill expression, SQL as written
   int line = 0;            // line number in the hints file (0 when made by litemig)
   mutable bool used = false;
@@ -40,6 +41,8 @@ struct hints {
   bool allows_drop_table(std::string_view table) const;
   bool allows_drop_column(std::string_view table, std::string_view column) const;
   const hint* find_fill(std::string_view table, std::string_view column) const;
+  // The name line, marked used; nullptr without one.
+  const hint* migration_name() const;
   std::vector<const hint*> unused() const;
 };
 

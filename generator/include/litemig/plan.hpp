@@ -34,6 +34,10 @@ struct rebuild_table {
 struct drop_table { const table* target; };
 struct create_table { const table* target; };
 struct create_virtual_table { const virtual_table* target; };
+// A full-text table redefined with its rows: new table, copy (rowids and COLUMNS), drop, rename.
+struct rebuild_virtual_table { const virtual_table* from; const virtual_table* to; std::vector<std::string> columns; };
+// Re-index an external-content full-text table from its content table (FTS's 'rebuild' command).
+struct reindex_full_text { const virtual_table* target; };
 struct create_index { const index* target; };
 struct create_view { const view* target; };
 struct create_trigger { const trigger* target; };
@@ -43,7 +47,8 @@ struct create_trigger { const trigger* target; };
 using plan_step = std::variant<step::drop_view, step::drop_trigger, step::drop_index, step::drop_virtual_table,
                                step::rename_table, step::rename_column, step::drop_column, step::add_column,
                                step::rebuild_table, step::drop_table, step::create_table, step::create_virtual_table,
-                               step::create_index, step::create_view, step::create_trigger>;
+                               step::rebuild_virtual_table, step::create_index, step::create_view,
+                               step::reindex_full_text, step::create_trigger>;
 
 struct migration_plan {
   std::vector<plan_step> steps;

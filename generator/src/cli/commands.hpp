@@ -23,5 +23,6 @@ int embed_command(const arguments& args);
 int verify_command(const arguments& args);
 int show_command(const arguments& args);
 int diagram_command(const arguments& args);
+int renumber_command(const arguments& args);
 
 }  // namespace litemig::cli

@@ -35,6 +35,7 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"show", {show_command, "print a migration: name, checksum, directives, up and down SQL"}},
       {"diagram", {diagram_command, "draw a schema, a database or a migration as a Mermaid erDiagram"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
+      {"renumber", {renumber_command, "give the branch's newest migration the next free number"}},
   };
   return table;
 }

@@ -12,6 +12,10 @@ namespace litemig {
 // SQLite itself would not have accepted.
 table normalize_table(std::string_view create_sql);
 
+// Parses a CREATE VIRTUAL TABLE statement: module, key and, for full-text modules, columns and
+// content= option (see virtual_table).
+virtual_table normalize_virtual_table(std::string_view create_sql);
+
 // The comparison key of CREATE INDEX / VIEW / TRIGGER / VIRTUAL TABLE statements: canonical
 // tokens without IF NOT EXISTS and the trailing semicolon.
 std::string statement_key(std::string_view create_sql);

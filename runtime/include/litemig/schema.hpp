@@ -115,6 +115,16 @@ struct virtual_table {
   std::string module;  // lower case, e.g. "fts5"
   std::string key;     // normalised CREATE VIRTUAL TABLE statement
   std::string sql;
+  // Full-text tables (FTS3/4/5) only: the declared columns, and the content= option (absent: the
+  // table holds its own content; "": contentless; else the external content table it indexes).
+  std::vector<std::string> columns;
+  std::optional<std::string> content;
+
+  bool is_full_text() const { return module == "fts3" || module == "fts4" || module == "fts5"; }
+  // Whether its rows are its own: lost when it is dropped, unless copied elsewhere first.
+  bool holds_own_content() const { return is_full_text() && !content; }
+  // Whether it indexes another table and can be rebuilt from it ('rebuild' command).
+  bool has_external_content() const { return is_full_text() && content && !content->empty(); }
   friend bool operator==(const virtual_table& a, const virtual_table& b) { return a.key == b.key; }
 };
 
