@@ -1,7 +1,9 @@
 #include "db_deploy.hpp"
 
-#include "litemig/deploy.hpp"
+#include "litemig/commands.hpp"
 
 int run_db_deploy(const std::vector<std::string>& args, const litemig::migration_set& migrations) {
-  return litemig::run_deploy_command("tunetrees db deploy", args, &migrations, "tunetrees");
+  std::vector<std::string> command{"deploy"};
+  command.insert(command.end(), args.begin(), args.end());
+  return litemig::commands::run({"tunetrees db", &migrations, {}, "tunetrees"}, command);
 }

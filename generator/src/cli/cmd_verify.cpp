@@ -1,6 +1,6 @@
 // litemig verify: the per-migration test. Starts from a database with data at version N-1,
 // applies N with the runtime's applier, checks schema, integrity and data, then reverts it.
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/applier.hpp"
