@@ -28,7 +28,6 @@ const std::map<std::string_view, command_entry>& command_table() {
       {"embed", {embed_command, "write the C++ source embedding a migrations directory (build use)"}},
       {"diagram", {diagram_command, "draw a schema, a database or a migration as a Mermaid erDiagram"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
-      {"upgrade", {upgrade_command, "apply pending migrations to one or more databases"}},
   };
   return table;
 }

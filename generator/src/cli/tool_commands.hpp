@@ -11,6 +11,5 @@ int hash_command(const arguments& args);
 int embed_command(const arguments& args);
 int verify_command(const arguments& args);
 int diagram_command(const arguments& args);
-int upgrade_command(const arguments& args);
 
 }  // namespace litemig::cli

@@ -8,6 +8,7 @@ namespace litemig::cli {
 
 using arguments = std::vector<std::string>;
 
+int upgrade_command(const arguments& args);
 int downgrade_command(const arguments& args);
 int current_command(const arguments& args);
 int history_command(const arguments& args);

@@ -28,6 +28,7 @@ const std::vector<entry>& table() {
       {{"restore", "put a backup in place atomically"}, restore_command},
       {{"show", "print a migration: name, checksum, directives, up and down SQL"}, show_command},
       {{"stamp", "record a version without running migrations"}, stamp_command},
+      {{"upgrade", "apply pending migrations to one or more databases"}, upgrade_command},
   };
   return entries;
 }
