@@ -1,10 +1,10 @@
 // tunetrees: practise tunes from your playlists. On launch the app brings its database to the
 // schema it was built for (backing it up first), then works through the database's views.
-#include "db_commands.hpp"
 #include "demo.hpp"
 #include "launch.hpp"
 #include "practice.hpp"
 
+#include "litemig/commands.hpp"
 #include "litemig/errors.hpp"
 #include "litemig/sqlite.hpp"
 
@@ -35,10 +35,11 @@ commands:
                                 record a practice, schedule the next one
   version                       the app's version and its database's schema
                                 version
-  db current|history|upgrade|downgrade|check [--json] [--to N]
-                                the database's migrations, as litemig's
-                                commands of the same names
-  db deploy ...                 migrate a production database safely
+  db COMMAND [OPTIONS]          litemig's runtime commands (current, history,
+                                upgrade, downgrade, check, stamp, show,
+                                deploy, restore) with the migrations built
+                                into the app: same options, output and JSON;
+                                'tunetrees db COMMAND --help' for each
 
 options:
   --db PATH     the database (default: tunetrees.sqlite3 in the current folder)
@@ -128,6 +129,13 @@ void practice(litemig::sqlite::database& db, std::int64_t playlist, std::int64_t
                            outcome.review_date, outcome.interval_days, outcome.interval_days == 1 ? "day" : "days");
 }
 
+// `tunetrees db COMMAND`: litemig's commands as this app, on its database and its migrations.
+int run_db_command(const global_options& options) {
+  litemig::commands::program app{"tunetrees db", &tunetrees::migrations(), {"--db=" + options.db.string()}, "tunetrees"};
+  if (!options.backup) app.defaults.push_back("--no-backup");
+  return litemig::commands::run(app, std::vector<std::string>(options.command.begin() + 1, options.command.end()));
+}
+
 int run(const global_options& options) {
   if (options.help) {
     std::cout << usage;
@@ -138,8 +146,7 @@ int run(const global_options& options) {
     tunetrees::migrate_on_launch(options.db, options.backup);
   }
   if (!options.command.empty() && options.command.front() == "db") {
-    return tunetrees::run_db_command(options.db, options.backup,
-                                     std::vector<std::string>(options.command.begin() + 1, options.command.end()));
+    return run_db_command(options);
   }
   litemig::sqlite::database db(options.db);
   if (options.command.empty()) {

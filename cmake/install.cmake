@@ -1,12 +1,12 @@
 # Installs and exports litemig so another project can find_package(litemig CONFIG REQUIRED) and
-# get litemig::runtime, the litemig::litemig executable and litemig_add_migrations().
+# get litemig::runtime, litemig::commands, the litemig::litemig executable and litemig_add_migrations().
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(LITEMIG_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/litemig)
 
 target_include_directories(litemig_runtime PUBLIC $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-install(TARGETS litemig_runtime EXPORT litemigTargets
+install(TARGETS litemig_runtime litemig_commands EXPORT litemigTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS litemig EXPORT litemigTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -22,9 +22,11 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/json.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/migration.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/normalize.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/quantities.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/schema.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/sql_tokens.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/sqlite.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/commands/include/litemig/commands.hpp
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/litemig)
 install(EXPORT litemigTargets NAMESPACE litemig:: DESTINATION ${LITEMIG_INSTALL_CMAKEDIR})
 

@@ -4,6 +4,7 @@
 #include "litemig/compare.hpp"
 #include "litemig/data_check.hpp"
 #include "litemig/inspect.hpp"
+#include "litemig/quantities.hpp"
 #include "litemig/sample_data.hpp"
 #include "litemig/self_check.hpp"
 #include "litemig/sqlite.hpp"
@@ -55,7 +56,8 @@ class verifier {
       std::size_t rows = 0;
       const auto data = capture_data(db, before_);
       for (const auto& [name, table] : data) rows += table.rows.size();
-      report_.notes.push_back(fmt::format("{} rows in {} tables at version {}", rows, data.size(), version_ - 1));
+      report_.notes.push_back(fmt::format("{} in {} at version {}", count_of(static_cast<std::int64_t>(rows), "row"),
+                                          count_of(static_cast<std::int64_t>(data.size()), "table"), version_ - 1));
     }
     for (const auto& [pair, count] : baseline_) {
       report_.notes.push_back(fmt::format("start: {} rows of {} reference missing rows already", count, pair));

@@ -5,6 +5,7 @@
 #include "names.hpp"
 
 #include "litemig/inspect.hpp"
+#include "litemig/quantities.hpp"
 #include "litemig/sql_tokens.hpp"
 
 #include <fmt/format.h>
@@ -403,7 +404,7 @@ class migrator {
     for (const auto& [pair, count] : violations_after) {
       const auto earlier = violations_before.find(pair);
       const std::int64_t added = count - (earlier == violations_before.end() ? 0 : earlier->second);
-      if (added > 0) new_violations.push_back(fmt::format("{}: {} rows without a parent", pair, added));
+      if (added > 0) new_violations.push_back(fmt::format("{}: {} without a parent", pair, count_of(added, "row")));
     }
     if (!new_violations.empty()) {
       const auto details = report.refusals.empty() ? joined(new_violations) : joined(report.refusals);

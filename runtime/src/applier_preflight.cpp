@@ -2,6 +2,7 @@
 // so that a refusal names tables, columns, counts and example rows instead of a bare SQLite error.
 #include "applier_internal.hpp"
 
+#include "litemig/quantities.hpp"
 #include "litemig/sql_tokens.hpp"
 
 #include <fmt/format.h>
@@ -285,7 +286,7 @@ preflight_report preflight(sqlite::database& db, const schema& before, const sch
     const table* old_table = before.find_table(dropped);
     if (old_table == nullptr) continue;
     const auto rows = count_rows(db, fmt::format("SELECT count(*) FROM {}", quote_identifier(old_table->name)));
-    if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {} rows", old_table->name, *rows));
+    if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {}", old_table->name, count_of(*rows, "row")));
   }
   return report;
 }

@@ -7,6 +7,7 @@
 
 #include "litemig/applier.hpp"
 #include "litemig/files.hpp"
+#include "litemig/quantities.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
@@ -82,8 +83,8 @@ class deployment {
       if (done != total) return;
       logged = true;
       const double seconds = seconds_since(started);
-      log(fmt::format("  {} {} in {:.2f} s ({}/s)", done_verb, deploy_checks::describe_bytes(static_cast<double>(total)),
-                      seconds, deploy_checks::describe_bytes(static_cast<double>(total) / std::max(seconds, 1e-3))));
+      log(fmt::format("  {} {} in {:.2f} s ({}/s)", done_verb, describe_bytes(static_cast<double>(total)),
+                      seconds, describe_bytes(static_cast<double>(total) / std::max(seconds, 1e-3))));
     };
   }
 
@@ -279,7 +280,7 @@ class deployment {
     const auto bytes = static_cast<double>(free_pages * db.query_int("PRAGMA page_size").value_or(0));
     db.vacuum();
     result_.vacuumed = true;
-    log(fmt::format("  VACUUM reclaimed {} of free pages", deploy_checks::describe_bytes(bytes)));
+    log(fmt::format("  VACUUM reclaimed {} of free pages", describe_bytes(bytes)));
   }
 
   void verify() {
@@ -296,9 +297,9 @@ class deployment {
     for (const auto& [table, before] : rows_before_) {
       const auto after = rows_after.find(table);
       if (after == rows_after.end()) {
-        log(fmt::format("  table \"{}\" ({} rows) was dropped by the migrations", table, before));
+        log(fmt::format("  table \"{}\" ({}) was dropped by the migrations", table, count_of(before, "row")));
       } else if (after->second < before) {
-        lost += fmt::format("{}\"{}\" {} -> {} rows", lost.empty() ? "" : ", ", table, before, after->second);
+        lost += fmt::format("{}\"{}\" {} -> {}", lost.empty() ? "" : ", ", table, before, count_of(after->second, "row"));
       }
     }
     if (!lost.empty()) {

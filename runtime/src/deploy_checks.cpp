@@ -2,6 +2,7 @@
 #include "applier_internal.hpp"
 #include "names.hpp"
 
+#include "litemig/quantities.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
 #include "litemig/inspect.hpp"
@@ -67,7 +68,7 @@ void check_foreign_keys(const fs::path& file) {
                           check.is_null(1) ? std::string("?") : check.column_text(1), check.column_text(2));
     }
   }
-  if (violations > 0) fail(file, fmt::format("foreign_key_check found {} violation(s), first: {}", violations, first));
+  if (violations > 0) fail(file, fmt::format("foreign_key_check found {}, first: {}", count_of(violations, "violation"), first));
 }
 
 void check_schema(const fs::path& file, const migration_set& migrations, std::int64_t version) {
@@ -137,16 +138,6 @@ std::string unmatched_schema(const fs::path& file, const migration_set& migratio
       shown_as, data_kept ? "it matches snapshot" : "the closest is snapshot", v, objects, detail::one_line(differences),
       data_kept ? "recreates" : "changes", objects,
       data_kept ? fmt::format("as snapshot {} has it", v) : fmt::format("to match snapshot {}", v), v);
-}
-
-std::string describe_bytes(double bytes) {
-  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
 }
 
 std::map<std::string, std::int64_t> row_counts(const fs::path& file) {

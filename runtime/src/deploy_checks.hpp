@@ -32,9 +32,6 @@ std::vector<std::string> drifted_views_and_triggers(const std::filesystem::path&
 std::string unmatched_schema(const std::filesystem::path& file, const migration_set& migrations,
                              const std::string& shown_as);
 
-// "3.2 MiB", "512 B".
-std::string describe_bytes(double bytes);
-
 // Rows per user table (case-folded names).
 std::map<std::string, std::int64_t> row_counts(const std::filesystem::path& file);
 

@@ -114,7 +114,7 @@ TEST_F(MigrationDirectory, VerifyNeedsAtLeastThreeRowsPerTable) {
   EXPECT_NE(refused.output.find("at least 3 rows"), std::string::npos) << refused.output;
   const auto result = run_litemig("verify " + dir() + " --version 2 --rows 3");
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("3 rows in 1 tables"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("3 rows in 1 table"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("and up again"), std::string::npos) << result.output;
 }
 

@@ -1,5 +1,5 @@
 // litemig diagram: a schema as a Mermaid erDiagram, at a version, of a database, or of a migration.
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "diagram.hpp"
 #include "migration_commands.hpp"
 #include "options.hpp"

@@ -1,6 +1,6 @@
 // litemig embed: the build step that turns a migrations directory into a C++ source (defining
 // litemig::embedded::files() and latest_version()) and into the CTest list of verification tests.
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/errors.hpp"

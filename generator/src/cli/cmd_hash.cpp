@@ -1,4 +1,4 @@
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/generate.hpp"

@@ -1,5 +1,5 @@
 // litemig renumber: regenerate the branch's newest migration with the next free number.
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/errors.hpp"

@@ -1,5 +1,5 @@
 // litemig verify: the per-migration test (verify_migration), printed.
-#include "commands.hpp"
+#include "tool_commands.hpp"
 #include "options.hpp"
 
 #include "litemig/compare.hpp"

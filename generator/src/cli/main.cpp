@@ -1,6 +1,7 @@
-#include "commands.hpp"
 #include "options.hpp"
+#include "tool_commands.hpp"
 
+#include "litemig/commands.hpp"
 #include "litemig/errors.hpp"
 #include "litemig/sqlite.hpp"
 
@@ -17,22 +18,14 @@ struct command_entry {
   std::string_view summary;
 };
 
+// The tool's own commands; the others are litemig::commands'.
 const std::map<std::string_view, command_entry>& command_table() {
   using namespace litemig::cli;
   static const std::map<std::string_view, command_entry> table{
       {"generate", {generate_command, "write the next migration from a reference database"}},
       {"diff", {diff_command, "print the SQL that turns one schema into another"}},
       {"hash", {hash_command, "re-record the integrity sum of a migrations directory"}},
-      {"upgrade", {upgrade_command, "apply pending migrations to one or more databases"}},
-      {"downgrade", {downgrade_command, "revert a database to an earlier migration"}},
-      {"current", {current_command, "print the migration a database is at"}},
-      {"history", {history_command, "list migrations and, with --db, which are applied"}},
-      {"check", {check_command, "compare a database's schema with the snapshot of its version"}},
-      {"stamp", {stamp_command, "record a version without running migrations"}},
-      {"deploy", {deploy_command, "fetch, back up, fix up, migrate, verify and upload a database"}},
-      {"restore", {restore_command, "put a backup in place atomically"}},
       {"embed", {embed_command, "write the C++ source embedding a migrations directory (build use)"}},
-      {"show", {show_command, "print a migration: name, checksum, directives, up and down SQL"}},
       {"diagram", {diagram_command, "draw a schema, a database or a migration as a Mermaid erDiagram"}},
       {"verify", {verify_command, "test one migration up and down on a fixture database with data"}},
       {"renumber", {renumber_command, "give the branch's newest migration the next free number"}},
@@ -43,9 +36,10 @@ const std::map<std::string_view, command_entry>& command_table() {
 void print_help() {
   std::cout << "usage: litemig <command> [options]\n\n"
                "Database-first schema migrations for SQLite.\n\ncommands:\n";
-  for (const auto& [name, entry] : command_table()) {
-    std::cout << fmt::format("  {:<10} {}\n", name, entry.summary);
-  }
+  std::map<std::string_view, std::string_view> all;
+  for (const auto& [name, entry] : command_table()) all.emplace(name, entry.summary);
+  for (const auto& command : litemig::commands::list()) all.emplace(command.name, command.summary);
+  for (const auto& [name, summary] : all) std::cout << fmt::format("  {:<10} {}\n", name, summary);
   std::cout << "\nRun 'litemig <command> --help' for a command's options. A litemig.conf in this\n"
                "folder or a parent (dir = ..., db = ..., reference = ..., hints = ...) and the\n"
                "LITEMIG_DIR, LITEMIG_DB, LITEMIG_REFERENCE and LITEMIG_HINTS variables fill the\n"
@@ -68,10 +62,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   const auto found = command_table().find(all[0]);
-  if (found == command_table().end()) {
-    std::cerr << "litemig: error: unknown command '" << litemig::escape_control_characters(all[0])
-              << "' (see litemig --help)\n";
-    return static_cast<int>(litemig::exit_code::usage);
-  }
+  if (found == command_table().end()) return litemig::commands::run({}, all);
   return found->second.run(litemig::cli::arguments(all.begin() + 1, all.end()));
 }

@@ -10,7 +10,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace litemig {
@@ -108,14 +107,5 @@ struct restore_result {
 // Checks the backup (carrying the commits of a -wal file beside it), asks, keeps the file it
 // replaces, and renames the backup into place with the replaced file's owner and mode.
 restore_result restore(const restore_options& options);
-
-// The command lines shared by `litemig deploy`, `litemig restore` and a product's own
-// `db deploy`. COMMAND names the command in messages ("litemig deploy"). With MIGRATIONS,
-// --dir is optional and defaults to them (migrations embedded in the program);
-// DEFAULT_BACKUP_PREFIX names local backups unless --backup-prefix is given.
-// Return the process exit code; errors are printed as one line on stderr.
-int run_deploy_command(std::string_view command, const std::vector<std::string>& args,
-                       const migration_set* migrations = nullptr, std::string_view default_backup_prefix = {});
-int run_restore_command(std::string_view command, const std::vector<std::string>& args);
 
 }  // namespace litemig

@@ -15,6 +15,8 @@
 namespace litemig::cli {
 
 migration_set load_migrations(const std::string& dir) {
+  const auto* embedded = active_program().embedded;
+  if (embedded && dir == embedded->origin()) return *embedded;
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error)) {
     throw failure(exit_code::usage, fmt::format("{}: no such migrations directory", dir));

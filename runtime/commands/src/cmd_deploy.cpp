@@ -1,13 +1,14 @@
-// The command lines of deploy and restore, shared by the litemig tool and products that embed
-// their migrations (e.g. `tunetrees db deploy`).
+// litemig deploy and litemig restore: the production deploy and restore of litemig/deploy.hpp.
+#include "commands.hpp"
+#include "migration_commands.hpp"
+#include "options.hpp"
+
 #include "litemig/deploy.hpp"
 
-#include "deploy_checks.hpp"
-
 #include "litemig/json.hpp"
+#include "litemig/quantities.hpp"
 #include "litemig/sqlite.hpp"
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,12 +16,9 @@
 #include <iostream>
 #include <unistd.h>
 
-namespace po = boost::program_options;
-
-namespace litemig {
+namespace litemig::cli {
 
 namespace {
-
 
 template <typename T>
 std::string json_optional(const std::optional<T>& value) {
@@ -79,8 +77,8 @@ void print_summary(const deploy_result& r) {
     print_plan(r);
     return;
   }
-  std::cout << fmt::format("deployed {}: version {} -> {} ({} migration(s) applied)\n", r.source, r.from_version,
-                           r.to_version, r.migrations_applied.size());
+  std::cout << fmt::format("deployed {}: version {} -> {} ({} applied)\n", r.source, r.from_version,
+                           r.to_version, count_of(static_cast<std::int64_t>(r.migrations_applied.size()), "migration"));
   if (r.local_backup) std::cout << fmt::format("local backup:  {}\n", r.local_backup->string());
   if (r.remote_backup) std::cout << fmt::format("remote backup: {}\n", *r.remote_backup);
   if (r.uploaded) {
@@ -108,9 +106,9 @@ class progress_line {
     finished_ = finished;
     shown_ = now;
     const double seconds = std::max(std::chrono::duration<double>(now - started_).count(), 1e-3);
-    std::cerr << fmt::format("\r\033[K  {}: {} of {} ({}/s)", transfer, deploy_checks::describe_bytes(static_cast<double>(done)),
-                             deploy_checks::describe_bytes(static_cast<double>(total)),
-                             deploy_checks::describe_bytes(static_cast<double>(done) / seconds));
+    std::cerr << fmt::format("\r\033[K  {}: {} of {} ({}/s)", transfer, describe_bytes(static_cast<double>(done)),
+                             describe_bytes(static_cast<double>(total)),
+                             describe_bytes(static_cast<double>(done) / seconds));
     if (finished) std::cerr << "\n";
     std::cerr << std::flush;
   }
@@ -140,29 +138,12 @@ std::function<bool(const std::string&)> confirmation(const po::variables_map& va
   return ask_on_terminal;
 }
 
-void add_ssh_options(po::options_description& options, ssh_tools& tools) {
-  options.add_options()
+void add_ssh_options(command_spec& spec, ssh_tools& tools) {
+  spec.options.add_options()
       ("ssh", po::value(&tools.ssh)->default_value(tools.ssh), "ssh program for ssh:// locations")
       ("scp", po::value(&tools.scp)->default_value(tools.scp), "scp program for ssh:// locations")
       ("ssh-option", po::value(&tools.options)->composing(),
        "OpenSSH option passed to ssh and scp as -o OPTION, e.g. IdentityFile=~/.ssh/deploy (repeatable)");
-}
-
-// Parses ARGS; false when --help was printed. Throws failure(usage) on a bad command line.
-bool parse(std::string_view command, const std::string& usage, const std::string& summary,
-           po::options_description& options, const std::vector<std::string>& args, po::variables_map& values) {
-  options.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), values);
-    if (values.count("help")) {
-      std::cout << "usage: " << usage << "\n\n" << summary << "\n\n" << options << "\n";
-      return false;
-    }
-    po::notify(values);
-  } catch (const po::error& e) {
-    throw failure(exit_code::usage, fmt::format("{} (see {} --help)", e.what(), command));
-  }
-  return true;
 }
 
 int report(std::string_view command, const std::exception& e, exit_code code, bool json, std::string_view step) {
@@ -176,23 +157,31 @@ int report(std::string_view command, const std::exception& e, exit_code code, bo
 
 }  // namespace
 
-int run_deploy_command(std::string_view command, const std::vector<std::string>& args, const migration_set* migrations,
-                       std::string_view default_backup_prefix) {
+int deploy_command(const arguments& args) {
+  const auto& program = active_program();
+  const std::string command = program.name + " deploy";
   bool json = false;
   try {
     deploy_options options;
-    options.backup_prefix = std::string(default_backup_prefix);
+    options.backup_prefix = program.backup_prefix;
     std::string backup_dir = options.backup_dir.string();
     std::string dir;
     std::string fixups;
     std::string work_dir;
     std::int64_t target = 0;
     std::int64_t keep_backups = 0;
-    po::options_description spec("Options");
-    spec.add_options()
+    command_spec spec{"deploy",
+                      "litemig deploy --source SOURCE --dir MIGRATIONS_DIR [--to N] [--backup-dir DIR] [--fixups DIR] "
+                      "[--vacuum] [--keep-backups N] [--upload] [--yes] [--dry-run] [--json]",
+                      "Fetches the database to a local working copy and checks it, backs it up locally and next to "
+                      "the remote file, applies the fixups that apply, migrates, verifies schema, integrity, foreign "
+                      "keys and row counts, and with --upload puts the result in place under a temporary name and a "
+                      "rename. Each step is logged with a timestamp; the first failure stops the deploy and leaves the "
+                      "source unchanged."};
+    spec.options.add_options()
         ("source", po::value(&options.source)->required(), "database: PATH, file://PATH or ssh://[user@]host[:port]/path")
-        ("dir", migrations ? po::value(&dir) : po::value(&dir)->required(),
-         migrations ? "migrations directory (default: the migrations built into this program)" : "migrations directory")
+        ("dir", po::value(&dir)->required()->value_name("MIGRATIONS_DIR"),
+         program.embedded ? "migrations directory (default: the migrations built into this program)" : "migrations directory")
         ("to", po::value(&target), "target migration number (default: the newest)")
         ("backup-dir", po::value(&backup_dir)->default_value(backup_dir), "folder for local backups")
         ("backup-prefix", po::value(&options.backup_prefix),
@@ -209,16 +198,7 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
         ("json", "print the result as one JSON object on stdout (log lines go to stderr)");
     add_ssh_options(spec, options.tools);
     po::variables_map values;
-    const std::string usage = fmt::format(
-        "{} --source SOURCE {}[--to N] [--backup-dir DIR] [--fixups DIR] [--vacuum] [--keep-backups N] [--upload] [--yes] "
-        "[--dry-run] [--json]",
-        command, migrations ? "[--dir MIGRATIONS_DIR] " : "--dir MIGRATIONS_DIR ");
-    const std::string summary =
-        "Fetches the database to a local working copy and checks it, backs it up locally and next to the "
-        "remote file, applies the fixups that apply, migrates, verifies schema, integrity, foreign keys and row counts, "
-        "and with --upload puts the result in place under a temporary name and a rename. Each step is "
-        "logged with a timestamp; the first failure stops the deploy and leaves the source unchanged.";
-    if (!parse(command, usage, summary, spec, args, values)) return 0;
+    if (!parse(spec, args, values)) return 0;
     json = values.count("json") > 0;
     options.backup_dir = backup_dir;
     if (values.count("to")) options.target = target;
@@ -233,8 +213,7 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
     std::ostream& log_stream = json ? std::cerr : std::cout;
     options.log = [&log_stream](const std::string& line) { log_stream << line << std::endl; };
 
-    const migration_set from_dir = dir.empty() ? migration_set{} : migration_set::from_directory(dir);
-    const auto result = deploy(dir.empty() ? *migrations : from_dir, options);
+    const auto result = deploy(load_migrations(dir), options);
     if (json) {
       std::cout << json_report(result) << "\n";
     } else {
@@ -252,23 +231,22 @@ int run_deploy_command(std::string_view command, const std::vector<std::string>&
   }
 }
 
-int run_restore_command(std::string_view command, const std::vector<std::string>& args) {
+int restore_command(const arguments& args) {
+  const std::string command = active_program().name + " restore";
   try {
     restore_options options;
-    po::options_description spec("Options");
-    spec.add_options()
+    command_spec spec{"restore", "litemig restore --backup FILE --db TARGET [--yes]",
+                      "Checks that the backup opens and passes integrity_check (with the commits of a -wal file "
+                      "beside it), asks before replacing (off a terminal --yes is required), keeps the file it "
+                      "replaces as <name>.<time>.replaced.sqlite3 next to it, and puts the backup in place under a "
+                      "temporary name and a rename, with the replaced file's owner and mode."};
+    spec.options.add_options()
         ("backup", po::value(&options.backup)->required(), "backup to restore: PATH or ssh://[user@]host[:port]/path")
         ("db", po::value(&options.target)->required(), "database to replace: PATH or ssh://[user@]host[:port]/path")
         ("yes", "replace without asking on the terminal");
     add_ssh_options(spec, options.tools);
     po::variables_map values;
-    const std::string usage = fmt::format("{} --backup FILE --db TARGET [--yes]", command);
-    const std::string summary =
-        "Checks that the backup opens and passes integrity_check (with the commits of a -wal file beside "
-        "it), asks before replacing (off a terminal --yes is required), keeps the file it replaces as "
-        "<name>.<time>.replaced.sqlite3 next to it, and puts the backup in place under a temporary "
-        "name and a rename, with the replaced file's owner and mode.";
-    if (!parse(command, usage, summary, spec, args, values)) return 0;
+    if (!parse(spec, args, values)) return 0;
     options.confirm = confirmation(values, "restore", "replace the database");
     options.log = [](const std::string& line) { std::cout << line << std::endl; };
     const auto result = restore(options);
@@ -285,4 +263,4 @@ int run_restore_command(std::string_view command, const std::vector<std::string>
   }
 }
 
-}  // namespace litemig
+}  // namespace litemig::cli

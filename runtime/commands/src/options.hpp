@@ -3,6 +3,9 @@
 
 #include "commands.hpp"
 
+#include "litemig/commands.hpp"
+#include "litemig/quantities.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <cstdint>
@@ -21,7 +24,7 @@ struct command_spec {
       : name(std::move(command_name)), usage(std::move(command_usage)), summary(std::move(command_summary)) {}
 
   std::string name;     // "upgrade"
-  std::string usage;    // "litemig upgrade --db DB --dir DIR [--to N]"
+  std::string usage;    // "litemig upgrade --db DB --dir DIR [--to N]"; "litemig" is the program's name
   std::string summary;  // paragraphs for --help, rewrapped to the help's width
   po::options_description options{"Options", 80, 40};
   po::positional_options_description positional;
@@ -30,20 +33,22 @@ struct command_spec {
   std::vector<std::pair<std::string, std::string>> project;
 };
 
-// Parses ARGS against SPEC (adding --help), then fills the options of SPEC.project that the
-// command line left out from LITEMIG_* variables, then from litemig.conf. Returns false when
+// The program the commands run as: one per process, set by commands::run before a command runs.
+const commands::program& active_program();
+void set_active_program(const commands::program& program);
+
+// Parses ARGS against SPEC (adding --help), then fills the options that the command line left
+// out: for litemig, those of SPEC.project from LITEMIG_* variables, then from litemig.conf; for a
+// product, --dir from its embedded migrations and its program defaults. Returns false when
 // --help was printed. Throws failure(exit_code::usage) on a bad command line or settings file.
 bool parse(command_spec& spec, const arguments& args, po::variables_map& values);
 
-// Prints "litemig <command>: <kind>: <message>" on stderr as one line (control characters escaped).
+// Prints "<program> <command>: <kind>: <message>" on stderr as one line (control characters escaped).
 void report(const std::string& command, std::string_view kind, std::string_view message);
 
 // Runs BODY, turning litemig::failure, sqlite::error and std::exception into one line on
-// stderr ("litemig <command>: error: ...") and the documented exit code.
+// stderr ("<program> <command>: error: ...") and the documented exit code.
 int run_reporting_errors(const std::string& command, const std::function<int()>& body);
-
-// "1 migration", "2 migrations": COUNT followed by the noun in the number it needs.
-std::string count_of(std::int64_t count, std::string_view singular, std::string_view plural = {});
 
 // TEXT's paragraphs (separated by an empty line) rewrapped to lines of at most WIDTH columns.
 std::string wrap(std::string_view text, std::size_t width = 79);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -42,8 +43,9 @@ std::string without_trailing_spaces(const std::string& text) {
 }
 
 // Each form of the usage on lines of at most 79 columns, broken between its [optional] and
-// (alternative) groups, continuation lines indented under the first option.
-std::string wrapped_usage(std::string_view usage) {
+// (alternative) groups, continuation lines indented under the first option. HEAD words (the
+// program's and the command's name) stay together.
+std::string wrapped_usage(std::string_view usage, std::size_t head) {
   std::string out;
   std::istringstream forms{std::string(usage)};
   bool first = true;
@@ -62,9 +64,10 @@ std::string wrapped_usage(std::string_view usage) {
       group += c;
     }
     if (!group.empty()) groups.push_back(group);
-    std::string line = (first ? "usage: " : "       ") + groups.at(0) + " " + groups.at(1);
+    std::string line = first ? "usage:" : "      ";
+    for (std::size_t i = 0; i < std::min(head, groups.size()); ++i) line += " " + groups[i];
     const std::string indent(line.size() + 1, ' ');
-    for (std::size_t i = 2; i < groups.size(); ++i) {
+    for (std::size_t i = head; i < groups.size(); ++i) {
       if (line.size() + 1 + groups[i].size() > 79 && line.size() > indent.size()) {
         out += line + "\n";
         line = indent.substr(0, indent.size() - 1);
@@ -78,11 +81,29 @@ std::string wrapped_usage(std::string_view usage) {
   return out;
 }
 
+// SPEC's usage as the active program spells it: its name, and no --dir when its migrations are built in.
+std::string program_usage(const command_spec& spec) {
+  const auto& program = active_program();
+  std::string usage;
+  std::istringstream forms{spec.usage};
+  for (std::string form; std::getline(forms, form);) {
+    if (form.starts_with("litemig ")) form = program.name + form.substr(7);
+    if (program.embedded) {
+      for (const std::string dir : {" [--dir MIGRATIONS_DIR]", " --dir MIGRATIONS_DIR"}) {
+        if (const auto at = form.find(dir); at != std::string::npos) form.erase(at, dir.size());
+      }
+    }
+    usage += form + "\n";
+  }
+  return usage;
+}
+
 void print_help(const command_spec& spec) {
   std::ostringstream options;
   options << spec.options;
-  std::cout << wrapped_usage(spec.usage) << "\n" << wrap(spec.summary) << "\n" << without_trailing_spaces(options.str());
-  if (!spec.project.empty()) {
+  const auto head = static_cast<std::size_t>(std::count(active_program().name.begin(), active_program().name.end(), ' ')) + 2;
+  std::cout << wrapped_usage(program_usage(spec), head) << "\n" << wrap(spec.summary) << "\n" << without_trailing_spaces(options.str());
+  if (!spec.project.empty() && !active_program().embedded) {
     std::string settings;
     for (const auto& [setting, option] : spec.project) {
       settings += fmt::format("{}--{} ({} or '{}' in {})", settings.empty() ? "" : ", ", option, environment_name(setting),
@@ -90,6 +111,15 @@ void print_help(const command_spec& spec) {
     }
     std::cout << "\n" << wrap("Options that the command line leaves out are read from the environment, then from the " +
                               std::string(project_file_name) + " of this folder or a parent: " + settings + ".");
+  }
+}
+
+// Stores TOKENS ("--option=value") into VALUES; ORIGIN names their source in errors.
+void store_tokens(const command_spec& spec, const arguments& tokens, const std::string& origin, po::variables_map& values) {
+  try {
+    po::store(po::command_line_parser(tokens).options(spec.options).run(), values);
+  } catch (const po::error& e) {
+    throw failure(exit_code::usage, fmt::format("{}: {}", origin, e.what()));
   }
 }
 
@@ -101,15 +131,33 @@ void store_project_settings(const command_spec& spec, po::variables_map& values)
       const auto found = source.values.find(setting);
       if (found != source.values.end() && !values.count(option)) tokens.push_back(fmt::format("--{}={}", option, found->second));
     }
-    try {
-      po::store(po::command_line_parser(tokens).options(spec.options).run(), values);
-    } catch (const po::error& e) {
-      throw failure(exit_code::usage, fmt::format("{}: {}", source.origin, e.what()));
-    }
+    store_tokens(spec, tokens, source.origin, values);
   }
 }
 
+// A product's defaults the command line left out: its embedded migrations as --dir, then its own.
+void store_program_defaults(const command_spec& spec, po::variables_map& values) {
+  const auto& program = active_program();
+  arguments defaults{"--dir=" + program.embedded->origin()};
+  defaults.insert(defaults.end(), program.defaults.begin(), program.defaults.end());
+  arguments tokens;
+  for (const auto& token : defaults) {
+    const auto option = token.substr(2, token.find('=') - 2);
+    if (spec.options.find_nothrow(option, false) && !values.count(option)) tokens.push_back(token);
+  }
+  store_tokens(spec, tokens, program.name, values);
+}
+
+commands::program& program_slot() {
+  static commands::program program;
+  return program;
+}
+
 }  // namespace
+
+const commands::program& active_program() { return program_slot(); }
+
+void set_active_program(const commands::program& program) { program_slot() = program; }
 
 bool parse(command_spec& spec, const arguments& args, po::variables_map& values) {
   spec.options.add_options()("help,h", "show this help");
@@ -121,16 +169,20 @@ bool parse(command_spec& spec, const arguments& args, po::variables_map& values)
       print_help(spec);
       return false;
     }
-    if (!spec.project.empty()) store_project_settings(spec, values);
+    if (active_program().embedded) {
+      store_program_defaults(spec, values);
+    } else if (!spec.project.empty()) {
+      store_project_settings(spec, values);
+    }
     po::notify(values);
   } catch (const po::error& e) {
-    throw failure(exit_code::usage, fmt::format("{} (see litemig {} --help)", e.what(), spec.name));
+    throw failure(exit_code::usage, fmt::format("{} (see {} {} --help)", e.what(), active_program().name, spec.name));
   }
   return true;
 }
 
 void report(const std::string& command, std::string_view kind, std::string_view message) {
-  std::cerr << "litemig " << command << ": " << kind << ": " << escape_control_characters(message) << "\n";
+  std::cerr << active_program().name << " " << command << ": " << kind << ": " << escape_control_characters(message) << "\n";
 }
 
 int run_reporting_errors(const std::string& command, const std::function<int()>& body) {
@@ -146,11 +198,6 @@ int run_reporting_errors(const std::string& command, const std::function<int()>&
     report(command, "error", e.what());
     return static_cast<int>(exit_code::failure);
   }
-}
-
-std::string count_of(std::int64_t count, std::string_view singular, std::string_view plural) {
-  if (count == 1) return fmt::format("1 {}", singular);
-  return plural.empty() ? fmt::format("{} {}s", count, singular) : fmt::format("{} {}", count, plural);
 }
 
 std::string wrap(std::string_view text, std::size_t width) {

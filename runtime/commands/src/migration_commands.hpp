@@ -15,7 +15,8 @@
 
 namespace litemig::cli {
 
-// The migrations of DIR; a missing directory is a usage error (a typo, not an empty set).
+// The migrations of DIR, or the program's embedded ones when DIR names them; a missing directory
+// is a usage error (a typo, not an empty set).
 migration_set load_migrations(const std::string& dir);
 
 // Adds --no-backup, --backup-dir, --allow-checksum-mismatch and --busy-timeout to SPEC.
