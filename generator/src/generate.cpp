@@ -178,13 +178,40 @@ int parse_sqlite_version(const std::string& text) {
   throw failure(exit_code::usage, fmt::format("'{}' is not an SQLite version such as 3.35.0", text));
 }
 
-std::size_t record_sum(const fs::path& dir) {
+namespace {
+
+// An older migration or snapshot whose text differs from the one the sum recorded.
+void refuse_older_edits(const fs::path& dir, const migration_set& set, const std::map<std::string, std::string>& files,
+                        const std::string& recorded) {
+  const auto newest = set.latest_version();
+  for (const auto& [name, text] : files) {
+    const bool newest_file = name == snapshot_file_name(newest) || (set.find(newest) && set.find(newest)->file_name == name);
+    if (newest_file) continue;
+    const auto line_end = fmt::format(" {}\n", name);
+    const auto at = recorded.find(line_end);
+    if (at == std::string::npos || at < 64) continue;  // not recorded before: a new file
+    const auto listed = recorded.substr(at - 64, 64);
+    if (listed == sha256_hex(text)) continue;
+    throw failure(exit_code::checksum_mismatch,
+                  fmt::format("{}: changed after a later migration was recorded; databases that applied it keep its "
+                              "old text and will refuse it. Restore it (git checkout), or, when no database has "
+                              "applied it, record the edit with: litemig hash --dir {} --allow-older-edits",
+                              (dir / name).string(), dir.string()));
+  }
+}
+
+}  // namespace
+
+std::size_t record_sum(const fs::path& dir, bool allow_older_edits) {
   if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
   auto files = read_migration_directory(dir);
+  const auto old_sum = files.find(sum_file_name);
+  const std::string recorded = old_sum == files.end() ? std::string{} : old_sum->second;
   files.erase(sum_file_name);
   // Only a directory that would be accepted when read is recorded: every migration parses, and
   // the numbers run from 0001 without a gap or a number taken twice (two branches' 0014).
-  migration_set::from_files(files, dir);
+  const auto set = migration_set::from_files(files, dir);
+  if (!allow_older_edits) refuse_older_edits(dir, set, files, recorded);
   write_file_atomically(dir / sum_file_name, render_sum(files));
   return files.size();
 }

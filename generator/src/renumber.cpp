@@ -105,7 +105,7 @@ renumber_result renumber(const renumber_options& options) {
   const auto copy = scratch.path() / "migrations";
   fs::create_directories(copy / "snapshots");
   for (const auto& [name, text] : files) write_file_atomically(copy / name, text);
-  record_sum(copy);
+  record_sum(copy, true);
   auto generate = options.generate;
   generate.dir = copy;
   if (!generate.name) generate.name = slug_of_file(chosen.removed);
@@ -125,7 +125,7 @@ renumber_result renumber(const renumber_options& options) {
   for (const auto& gone : {std::optional<std::string>(chosen.removed), chosen.snapshot}) {
     if (gone && !written.contains(*gone)) fs::remove(dir / *gone);
   }
-  record_sum(dir);
+  record_sum(dir, true);
   result.changed = true;
   return result;
 }

@@ -194,6 +194,26 @@ TEST_F(Transactions, HashRefusesTwoMigrationsOfOneNumber) {
   EXPECT_FALSE(fs::exists(migrations() / "litemig.sum"));
 }
 
+TEST_F(Transactions, HashRefusesToRecordAnEditOfAnOlderMigration) {
+  write_migration(migrations(), 2, "shelf", "CREATE TABLE shelf(id INTEGER PRIMARY KEY);", "DROP TABLE shelf;",
+                  book + "\nCREATE TABLE shelf(id INTEGER PRIMARY KEY);\n");
+  ASSERT_EQ(run_litemig({"hash", "--dir", migrations().string()}, dir_).exit_code, 0);
+  const auto sum = read_file(migrations() / "litemig.sum");
+
+  const auto older = migrations() / "0001_initial.sql";
+  write_file(older, read_file(older) + "UPDATE book SET title = 'changed';\n");
+  const auto refused = run_litemig({"hash", "--dir", migrations().string()}, dir_);
+  EXPECT_EQ(refused.exit_code, static_cast<int>(exit_code::checksum_mismatch)) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "0001_initial.sql: changed after a later migration was recorded")) << refused.err;
+  EXPECT_EQ(read_file(migrations() / "litemig.sum"), sum);
+  EXPECT_EQ(run_litemig({"hash", "--dir", migrations().string(), "--allow-older-edits"}, dir_).exit_code, 0);
+
+  // The newest migration is the one a team edits on purpose (a data migration added by hand).
+  const auto newest = migrations() / "0002_shelf.sql";
+  write_file(newest, read_file(newest) + "-- a data fix\n");
+  EXPECT_EQ(run_litemig({"hash", "--dir", migrations().string()}, dir_).exit_code, 0);
+}
+
 class RefusedAttempts : public Transactions {
  protected:
   std::size_t backups() const {

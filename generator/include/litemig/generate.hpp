@@ -29,7 +29,10 @@ struct generate_result {
 generate_result generate(const generate_options& options);
 
 // Re-records DIR/litemig.sum from the migration and snapshot files; returns how many it lists.
-std::size_t record_sum(const std::filesystem::path& dir);
+// Only the newest migration and its snapshot may differ from what the sum lists: an older one
+// may have been applied to a database already, which recorded its old text. ALLOW_OLDER_EDITS
+// records such an edit anyway (no database has applied it); otherwise it is refused (exit 6).
+std::size_t record_sum(const std::filesystem::path& dir, bool allow_older_edits = false);
 
 // Parses "3.35.0" (or "3035000") into SQLite's version number.
 int parse_sqlite_version(const std::string& text);
