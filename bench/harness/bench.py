@@ -55,6 +55,9 @@ SHELL_TUNED_EPILOGUE = (
 )
 
 
+FLEET_SHELL = "sqlite3 shell (xargs -P cores)"
+
+
 def up_part(migration_file):
     """The statements between '-- litemig:up' and '-- litemig:down', and the tables to foreign-key check."""
     text = Path(migration_file).read_text()
@@ -225,6 +228,22 @@ class Bench:
             self.results.append(result)
             self.log(f"rebuild anatomy / {tool}: {result.median if result.runs else 0:.3f} s")
 
+    def progress_display(self):
+        """What following each statement costs (authorizer, a progress handler every 100,000 VM
+        instructions, the display): the rebuild on the largest database, with and without it.
+        --json attaches no progress; the runs alternate."""
+        source = self.database(self.largest)
+        migrations = self.migrations_copy("rebuild")
+        expected = verify.expected_signature((migrations / "snapshots" / "0002.sql").read_text())
+        check = self.verifier(expected, verify.data_fingerprint(source))
+        upgrade = [self.litemig, "upgrade", "--dir", migrations, "--no-backup"]
+        contenders = {
+            "litemig upgrade --json (no progress)": (None, lambda db: upgrade + ["--db", db, "--json"], None),
+            "litemig upgrade (progress display)": (None, lambda db: upgrade + ["--db", db], None),
+        }
+        self.measure_migrations("progress", f"{self.largest:,} records", self.largest, source, contenders, check,
+                                self.profile["repeat"])
+
     def add_column(self):
         # The physical limit is the one statement a user would type into the shell.
         script = self.work / "add_column-shell.sql"
@@ -244,6 +263,8 @@ class Bench:
                 "sqlite3 PRAGMA user_version": (["sqlite3", db, "PRAGMA user_version"], repeat),
                 "litemig upgrade (nothing to do)": (
                     [self.litemig, "upgrade", "--db", db, "--dir", migrations, "--no-backup"], repeat),
+                "litemig current": ([self.litemig, "current", "--db", db], repeat),
+                "litemig check": ([self.litemig, "check", "--db", db, "--dir", migrations], repeat),
                 "alembic current": (["alembic", "-c", ALEMBIC_INI, "-x", f"db={db}", "current"], max(3, repeat // 20)),
             }),
         }
@@ -428,11 +449,12 @@ class Bench:
         script = self.shell_script("fleet", migrations / "0002_practice_goal_real_interval.sql", "tuned")
         version_script = self.work / "fleet-shell.sql"
         version_script.write_text(script.read_text().replace("COMMIT;", "PRAGMA user_version = 2;\nCOMMIT;"))
+        # litemig's --jobs defaults to the number of cores; the shell loop gets as many processes.
         tools = {
-            "litemig": lambda files: [self.litemig, "upgrade", "--jobs", "2", "--dir", migrations, "--no-backup"]
+            "litemig": lambda files: [self.litemig, "upgrade", "--dir", migrations, "--no-backup"]
             + [arg for f in files for arg in ("--db", f)],
-            "sqlite3 shell (xargs -P 2)": lambda files: [
-                "sh", "-c", 'ls "$1"/*.sqlite3 | xargs -P 2 -I{} sqlite3 -batch {} ".read \'$2\'"',
+            FLEET_SHELL: lambda files: [
+                "sh", "-c", f'ls "$1"/*.sqlite3 | xargs -P {os.cpu_count()} -I{{}} sqlite3 -batch {{}} ".read \'$2\'"',
                 "sh", fleet_dir, version_script],
         }
         for tool, command in tools.items():
@@ -478,7 +500,7 @@ class Bench:
         env = self.environment()
         scenarios = {
             "rebuild": self.rebuild, "anatomy": self.rebuild_anatomy, "add-column": self.add_column, "launch": self.launch,
-            "generate": self.generate_wide, "backup": self.backup, "fleet": self.fleet,
+            "progress": self.progress_display, "generate": self.generate_wide, "backup": self.backup, "fleet": self.fleet,
         }
         chosen = self.args.only or list(scenarios)
         for name in chosen:
@@ -502,7 +524,7 @@ def main():
     parser.add_argument("--out", required=True, help="folder for databases, logs and results.json")
     parser.add_argument("--data", help="folder caching the generated databases (default: OUT/data)")
     parser.add_argument("--results-dir", help="where RESULTS.md and rebuild.png go (default: OUT)")
-    parser.add_argument("--only", nargs="+", choices=["rebuild", "anatomy", "add-column", "launch", "generate", "backup", "fleet"])
+    parser.add_argument("--only", nargs="+", choices=["rebuild", "anatomy", "add-column", "launch", "progress", "generate", "backup", "fleet"])
     return Bench(parser.parse_args()).run()
 
 

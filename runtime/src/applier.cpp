@@ -150,7 +150,7 @@ class migrator {
       version = next;
     }
     // Each migration's result was checked against its snapshot: the last one is what stays.
-    record_verified_schema(db_, version);
+    record_verified_schema(db_, version, verified_digest_);
     commit(*transaction);
     result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
     result_.to_version = version;
@@ -258,25 +258,24 @@ class migrator {
   void handle_free_space() {
     if (result_.applied.empty()) return;
     const auto page_size = db_.query_int("PRAGMA page_size").value_or(0);
-    const auto free_mib = [&](std::int64_t pages) { return static_cast<double>(pages * page_size) / (1024.0 * 1024.0); };
+    const auto bytes = [&](std::int64_t pages) { return describe_bytes(static_cast<double>(pages * page_size)); };
     const auto free_pages = db_.query_int("PRAGMA freelist_count").value_or(0);
     // Only the pages the migrations freed: those free before are not theirs to report.
-    const double left = free_mib(free_pages - free_pages_before_);
-    if (left <= 0) return;
+    const auto freed = free_pages - free_pages_before_;
+    if (freed <= 0) return;
     if (!options_.vacuum) {
-      log(fmt::format("{}: {:.1f} MiB of free pages left by the migration; --vacuum (or VACUUM) reclaims them", where(),
-                      left));
+      log(fmt::format("{}: {} of free pages left by the migration; --vacuum (or VACUUM) reclaims them", where(),
+                      bytes(freed)));
       return;
     }
     try {
       db_.vacuum();
     } catch (const sqlite::error& e) {
       throw failure(e.is_busy() ? exit_code::busy : exit_code::failure,
-                    fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {:.1f} MiB of free pages remain",
-                                where(), result_.to_version, e.sqlite_message(), left));
+                    fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {} of free pages remain",
+                                where(), result_.to_version, e.sqlite_message(), bytes(freed)));
     }
-    log(fmt::format("{}: VACUUM reclaimed {:.1f} MiB", where(),
-                    free_mib(free_pages - db_.query_int("PRAGMA freelist_count").value_or(0))));
+    log(fmt::format("{}: VACUUM reclaimed {}", where(), bytes(free_pages - db_.query_int("PRAGMA freelist_count").value_or(0))));
   }
 
   // The header's page count against the file's size: a cut-off copy is refused untouched.
@@ -332,13 +331,20 @@ class migrator {
 
   // Tables changed outside migrations are refused; views and triggers hold no data and are recreated.
   bool repair_drift(std::int64_t version) {
-    if (is_verified_schema(db_, version)) {
+    const auto digest = schema_digest(db_);
+    if (is_verified_schema(db_, version, digest) || snapshots_.proven(version, digest)) {
       verified_version_ = version;
+      verified_digest_ = digest;
       return false;
     }
     const schema& expected = snapshots_.at(version);
     const auto differences = compare(expected, inspect(db_));
-    if (differences.empty()) return false;
+    if (differences.empty()) {
+      snapshots_.remember_proven(version, digest);
+      verified_version_ = version;
+      verified_digest_ = digest;
+      return false;
+    }
     std::vector<schema_difference> refused;
     std::copy_if(differences.begin(), differences.end(), std::back_inserter(refused),
                  [](const schema_difference& d) { return !holds_no_data(d); });
@@ -375,9 +381,12 @@ class migrator {
     log(fmt::format("{} {} ({} -> {})", way_ == direction::up ? "applying" : "reverting", m.file_name, from, to));
 
     const schema& after = snapshots_.at(to);
-    // Unchanged since it was checked against FROM's snapshot: the live schema stands for it.
-    const auto live = from == verified_version_ ? std::optional<schema>(inspect(db_)) : std::nullopt;
-    const schema& before = live ? *live : snapshots_.at(from);
+    // Unchanged since it was checked against FROM's snapshot: the live schema stands for it, unless
+    // this process already loaded the snapshot, which is cheaper still.
+    const schema* loaded = snapshots_.if_loaded(from);
+    const schema& before = loaded                       ? *loaded
+                           : from == verified_version_ ? snapshots_.live(db_, verified_digest_)
+                                                       : snapshots_.at(from);
     const auto report = preflight(db_, before, after, part.plan.declared ? part.plan : derived_plan(before, after));
     for (const auto& note : report.notes) log(fmt::format("{}: {}", m.file_name, note));
     // A directive naming no table: the generator proved the part cannot break a foreign key.
@@ -412,13 +421,21 @@ class migrator {
                     fmt::format("{}: foreign key check failed: {}; nothing was changed", context, details));
     }
 
-    const auto differences = announced(m.version, fmt::format("compare the schema with snapshot {}", to),
-                                       [&] { return compare(after, inspect(db_)); });
-    if (!differences.empty()) {
-      throw failure(exit_code::schema_mismatch,
-                    fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,
-                                migrations_.locate(snapshot_file_name(to)), one_line(differences)));
+    // The same stored statements as a schema already found equal to the snapshot: equal too.
+    const auto digest = schema_digest(db_);
+    if (!snapshots_.proven(to, digest)) {
+      const auto differences = announced(m.version, fmt::format("compare the schema with snapshot {}", to),
+                                         [&] { return compare(after, inspect(db_)); });
+      if (!differences.empty()) {
+        throw failure(exit_code::schema_mismatch,
+                      fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,
+                                  migrations_.locate(snapshot_file_name(to)), one_line(differences)));
+      }
+      snapshots_.remember_proven(to, digest);
     }
+    // The next migration starts from this schema, just proven equal to TO's snapshot.
+    verified_version_ = to;
+    verified_digest_ = digest;
     if (way_ == direction::up) {
       create_history_table(db_);
       record_applied(db_, m);
@@ -442,6 +459,7 @@ class migrator {
   bool committed_ = false;
   std::int64_t free_pages_before_ = 0;
   std::optional<std::int64_t> verified_version_;  // its schema proven unchanged since its check
+  std::string verified_digest_;                    // and the schema_digest it has
 };
 
 // A file without write permission is refused before any lock, even for a user (root) whom the

@@ -135,6 +135,8 @@ namespace {
 
 constexpr const char* verified_schema_table = "litemig_verified_schema";
 
+}  // namespace
+
 std::string schema_digest(sqlite::database& db) {
   detail::sha256 hasher;
   auto rows = db.prepare(
@@ -149,22 +151,24 @@ std::string schema_digest(sqlite::database& db) {
   return hasher.hex();
 }
 
-}  // namespace
-
 void record_verified_schema(sqlite::database& db, std::int64_t version) {
+  record_verified_schema(db, version, schema_digest(db));
+}
+
+void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest) {
   db.execute(fmt::format("CREATE TABLE IF NOT EXISTS {}(version INTEGER NOT NULL, digest TEXT NOT NULL)",
                          verified_schema_table));
   db.execute(fmt::format("DELETE FROM {}", verified_schema_table));
   auto insert = db.prepare(fmt::format("INSERT INTO {}(version, digest) VALUES (?1, ?2)", verified_schema_table));
-  insert.bind(1, version).bind(2, schema_digest(db));
+  insert.bind(1, version).bind(2, digest);
   insert.step();
 }
 
-bool is_verified_schema(sqlite::database& db, std::int64_t version) {
+bool is_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest) {
   if (!has_object(db, verified_schema_table)) return false;
   auto query = db.prepare(fmt::format("SELECT digest FROM {} WHERE version = ?1", verified_schema_table));
   query.bind(1, version);
-  return query.step() && query.column_text(0) == schema_digest(db);
+  return query.step() && query.column_text(0) == digest;
 }
 
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version) {

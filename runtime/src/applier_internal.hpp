@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,10 @@ void record_reverted(sqlite::database& db, std::int64_t version);
 // sqlite_schema: while the digest still matches, the schema cannot have drifted, and the
 // snapshot need not be loaded to prove it.
 void record_verified_schema(sqlite::database& db, std::int64_t version);
-bool is_verified_schema(sqlite::database& db, std::int64_t version);
+void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest);
+std::string schema_digest(sqlite::database& db);
+// DIGEST: schema_digest(db), computed once by the caller.
+bool is_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest);
 // Makes the history say exactly 1..VERSION are applied and sets user_version.
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version);
 // Refuses (exit 6) when a recorded migration up to VERSION differs from its file.
@@ -80,16 +84,26 @@ class foreign_keys_off {
 
 // ---- snapshots
 
-// Schemas of a migration set's snapshots, loaded once each.
+// Schemas of a migration set's snapshots. Loading one costs a scratch database and a CREATE per
+// object, so each text is loaded once per process: a fleet upgrade shares them across databases.
 class snapshot_cache {
  public:
   explicit snapshot_cache(const migration_set& migrations) : migrations_(migrations) {}
   // Throws failure(exit_code::usage) when the snapshot is missing or does not load.
   const schema& at(std::int64_t version);
+  // VERSION's schema when this process already loaded it, without loading it.
+  const schema* if_loaded(std::int64_t version);
+  // Whether a schema of this schema_digest was found equal to VERSION's snapshot by this process:
+  // the same stored statements inspect to the same schema, so the comparison need not run again.
+  bool proven(std::int64_t version, const std::string& digest);
+  void remember_proven(std::int64_t version, const std::string& digest);
+  // DB's schema, whose schema_digest is DIGEST: inspected once per process for each digest.
+  const schema& live(sqlite::database& db, const std::string& digest);
 
  private:
   const migration_set& migrations_;
-  std::map<std::int64_t, schema> schemas_;
+  std::map<std::int64_t, std::shared_ptr<const schema>> schemas_;
+  std::shared_ptr<const schema> live_;
 };
 
 struct snapshot_match {

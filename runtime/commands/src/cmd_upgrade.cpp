@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 
 #include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -123,6 +126,42 @@ int print_pending(const std::vector<database_outcome>& outcomes, const migration
   return 0;
 }
 
+int cores() { return static_cast<int>(std::max(1U, std::thread::hardware_concurrency())); }
+
+// Many databases on a terminal: one line, redrawn at most four times a second, of how far the
+// fleet got. The per-database report follows once all are done.
+class fleet_progress {
+ public:
+  fleet_progress(bool wanted, std::size_t total) : shown_(wanted && ::isatty(STDERR_FILENO) != 0), total_(total) {}
+
+  void finished(bool failed) {
+    ++done_;
+    if (failed) ++failed_;
+    if (!shown_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done_ < total_ && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    std::fputs(fmt::format("\r\033[K{} of {} databases done, {} failed", done_, total_, failed_).c_str(), stderr);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  void clear() {
+    if (!drawn_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+
+ private:
+  bool shown_;
+  bool drawn_ = false;
+  std::size_t total_;
+  std::size_t done_ = 0;
+  std::size_t failed_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
 }  // namespace
 
 int upgrade_command(const arguments& args) {
@@ -132,7 +171,8 @@ int upgrade_command(const arguments& args) {
         "litemig upgrade --db DB [--db DB ...] --dir MIGRATIONS_DIR [--to N|head|+N|-N] [--jobs N] [--json] [--dry-run]",
         "Applies the pending migrations of MIGRATIONS_DIR to each database (a missing file is created), one "
         "transaction per migration, after an online backup. --db may repeat and may be a glob pattern; --jobs "
-        "migrates that many databases at once. Exit 0 when every database succeeded.\n\n"
+        "migrates that many databases at once (default: one per core), with a progress line on a terminal and one "
+        "line per database at the end. Exit 0 when every database succeeded.\n\n"
         "With --dry-run (or --sql), prints instead the SQL that would run on each database, from the version it is "
         "at: the up parts of its pending migrations in order. The database is only read."};
     spec.options.add_options()
@@ -140,7 +180,7 @@ int upgrade_command(const arguments& args) {
          "database file or glob pattern (repeatable)")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::string>()->value_name("N"), "stop at this migration (default: head, the newest): N, head, or +N relative to the database's version")
-        ("jobs", po::value<int>()->default_value(1)->value_name("N"), "databases migrated at the same time")
+        ("jobs", po::value<int>()->value_name("N"), "databases migrated at the same time (default: the number of cores)")
         ("json", "print the per-database report as JSON")
         ("dry-run", "print the SQL that would run; change nothing")
         ("sql", "the same as --dry-run");
@@ -153,7 +193,7 @@ int upgrade_command(const arguments& args) {
     apply_options base = read_apply_options(values);
     const auto target = values.count("to") ? std::optional(parse_target(values["to"].as<std::string>())) : std::nullopt;
     const bool json = values.count("json") != 0;
-    const int jobs = values["jobs"].as<int>();
+    const int jobs = values.count("jobs") ? values["jobs"].as<int>() : cores();
     if (jobs < 1) throw failure(exit_code::usage, "--jobs must be at least 1");
 
     auto outcomes = expand_databases(values["db"].as<std::vector<std::string>>());
@@ -161,6 +201,7 @@ int upgrade_command(const arguments& args) {
     const bool several = outcomes.size() > 1;
     std::mutex output;
     progress_reporter progress(migrations);
+    fleet_progress fleet(several && !json, outcomes.size());
 
     auto migrate_one = [&](database_outcome& outcome) {
       if (outcome.code != exit_code::ok) return;
@@ -170,6 +211,7 @@ int upgrade_command(const arguments& args) {
         if (json) return;
         const std::lock_guard lock(output);
         progress.clear();
+        fleet.clear();
         std::cout << (several ? outcome.db + ": " : std::string()) << line << std::endl;
       };
       if (!json && !several) progress.attach(options);
@@ -184,6 +226,8 @@ int upgrade_command(const arguments& args) {
         outcome.error = fmt::format("{}: {}", outcome.db, e.what());
       }
       progress.clear();
+      const std::lock_guard lock(output);
+      fleet.finished(outcome.code != exit_code::ok);
     };
 
     std::atomic<std::size_t> next{0};
@@ -195,6 +239,7 @@ int upgrade_command(const arguments& args) {
     for (std::size_t i = 1; i < thread_count; ++i) workers.emplace_back(worker);
     worker();
     for (auto& w : workers) w.join();
+    fleet.clear();
 
     std::vector<exit_code> failures;
     for (const auto& o : outcomes) {
