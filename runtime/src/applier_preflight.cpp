@@ -139,8 +139,9 @@ void check_unique(sqlite::database& db, const table& t, const std::string& label
     for (int i = 0; i < width; ++i) values += (i == 0 ? "" : ", ") + render_value(duplicates, i);
     examples += fmt::format("{}({}) x{}", examples.empty() ? "" : ", ", values, duplicates.column_int(width));
   }
-  refusals.push_back(fmt::format("table \"{}\" {}: {} values occur more than once, in {} rows (e.g. {})", t.name, label,
-                                 *groups, rows.value_or(0), examples));
+  refusals.push_back(fmt::format("table \"{}\" {}: {} {} more than once, in {} (e.g. {})", t.name, label,
+                                 count_of(*groups, "value"), *groups == 1 ? "occurs" : "occur",
+                                 count_of(rows.value_or(0), "row"), examples));
 }
 
 void check_condition(sqlite::database& db, const table& t, const std::string& label, const std::string& condition,
@@ -149,8 +150,8 @@ void check_condition(sqlite::database& db, const table& t, const std::string& la
   const auto where = fmt::format("NOT ({})", condition);
   const auto violating = count_rows(db, fmt::format("SELECT count(*) FROM {} WHERE {}", quote_identifier(t.name), where));
   if (!violating || *violating == 0) return;
-  refusals.push_back(fmt::format("table \"{}\" {}: {} rows violate it{}", t.name, label, *violating,
-                                 example_keys(db, t, where)));
+  refusals.push_back(fmt::format("table \"{}\" {}: {} {} it{}", t.name, label, count_of(*violating, "row"),
+                                 *violating == 1 ? "violates" : "violate", example_keys(db, t, where)));
 }
 
 void check_foreign_key(sqlite::database& db, const schema& before, const table& t, const foreign_key& key,
@@ -175,8 +176,9 @@ void check_foreign_key(sqlite::database& db, const schema& before, const table& 
                                  quote_identifier(parent->name), matches);
   const auto orphans = count_rows(db, fmt::format("SELECT count(*) FROM {} AS c WHERE {}", quote_identifier(t.name), where));
   if (!orphans || *orphans == 0) return;
-  refusals.push_back(fmt::format("table \"{}\" foreign key ({}) -> \"{}\": {} rows reference no row of \"{}\"{}", t.name,
-                                 columns, parent->name, *orphans, parent->name, example_keys(db, t, where)));
+  refusals.push_back(fmt::format("table \"{}\" foreign key ({}) -> \"{}\": {} {} no row of \"{}\"{}", t.name, columns,
+                                 parent->name, count_of(*orphans, "row"), *orphans == 1 ? "references" : "reference",
+                                 parent->name, example_keys(db, t, where)));
 }
 
 // The name a table or column of the new schema had before the part, by its rename directives.
@@ -205,8 +207,9 @@ void check_table(sqlite::database& db, const schema& before, const table& old_ta
       const auto nulls = count_rows(db, fmt::format("SELECT count(*) FROM {} WHERE {}", quote_identifier(old_table.name), where));
       if (nulls && *nulls > 0) {
         refusals.push_back(fmt::format(
-            "table \"{}\" column \"{}\": {} rows hold NULL, which the new NOT NULL without a default rejects{}",
-            new_table.name, column.name, *nulls, example_keys(db, old_table, where)));
+            "table \"{}\" column \"{}\": {} NULL, which the new NOT NULL without a default rejects{}",
+            new_table.name, column.name, count_of(*nulls, "row") + (*nulls == 1 ? " holds" : " hold"),
+            example_keys(db, old_table, where)));
       }
     }
     for (const auto& check : column.checks) {

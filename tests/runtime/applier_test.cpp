@@ -275,7 +275,7 @@ TEST_F(Applier, PreflightCountsDuplicatesUnderANewUniqueIndex) {
   { sqlite::database(db).execute("INSERT INTO tag(label) VALUES ('reel'), ('jig'), ('reel'), ('reel'), (NULL), (NULL)"); }
   const auto refused = failure_of([&] { upgrade(db, migrations(), quiet()); });
   EXPECT_EQ(refused.code(), exit_code::preflight);
-  EXPECT_NE(std::string(refused.what()).find("unique index \"tag_label\": 1 values occur more than once, in 3 rows"),
+  EXPECT_NE(std::string(refused.what()).find("unique index \"tag_label\": 1 value occurs more than once, in 3 rows"),
             std::string::npos)
       << refused.what();
   EXPECT_EQ(query_int(db, "PRAGMA user_version"), 1);
@@ -470,7 +470,7 @@ TEST_F(Applier, PreflightCountsRowsFailingANewCheckAndUniqueColumn) {
   const std::string message = refused.what();
   EXPECT_NE(message.find("CHECK (bpm between 40 and 240): 2 rows violate it (e.g. id=2, id=3)"), std::string::npos)
       << message;
-  EXPECT_NE(message.find("UNIQUE (code): 1 values occur more than once, in 2 rows (e.g. ('a') x2)"), std::string::npos)
+  EXPECT_NE(message.find("UNIQUE (code): 1 value occurs more than once, in 2 rows (e.g. ('a') x2)"), std::string::npos)
       << message;
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM tune"), 6);
 }
