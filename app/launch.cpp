@@ -2,7 +2,6 @@
 
 #include "litemig/applier.hpp"
 #include "litemig/embedded.hpp"
-#include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
 
@@ -30,8 +29,6 @@ bool rebuild_pending(const litemig::migration_set& set, std::int64_t version) {
 }  // namespace
 
 void migrate_on_launch(const std::filesystem::path& db, bool backup) {
-  // The header is read directly, before SQLite opens the file: a FIFO would block that read.
-  litemig::sqlite::refuse_non_regular_file(db);
   const bool existed = std::filesystem::exists(db);
   litemig::apply_options options;
   options.backup = backup && existed;

@@ -20,9 +20,7 @@ int downgrade_command(const arguments& args) {
         ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::string>()->required()->value_name("N"),
-         "the migration to return to (0: before the first), or -N relative to the database's version")
-        ("dry-run", "print the SQL that would run; change nothing")
-        ("sql", "the same as --dry-run");
+         "the migration to return to (0: before the first), or -N relative to the database's version");
     spec.project = {{"dir", "dir"}, {"db", "db"}};
     add_apply_options(spec);
     po::variables_map values;
@@ -31,7 +29,7 @@ int downgrade_command(const arguments& args) {
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
     const auto target = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
-    if (values.count("dry-run") || values.count("sql")) {
+    if (wants_dry_run(values)) {
       const auto run = pending(db, migrations, target, false, values.count("allow-checksum-mismatch") != 0);
       std::cout << pending_sql(db, run, false);
       return 0;

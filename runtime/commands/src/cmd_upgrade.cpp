@@ -181,9 +181,7 @@ int upgrade_command(const arguments& args) {
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::string>()->value_name("N"), "stop at this migration (default: head, the newest): N, head, or +N relative to the database's version")
         ("jobs", po::value<int>()->value_name("N"), "databases migrated at the same time (default: the number of cores)")
-        ("json", "print the per-database report as JSON")
-        ("dry-run", "print the SQL that would run; change nothing")
-        ("sql", "the same as --dry-run");
+        ("json", "print the per-database report as JSON");
     spec.project = {{"dir", "dir"}, {"db", "db"}};
     add_apply_options(spec);
     po::variables_map values;
@@ -197,7 +195,7 @@ int upgrade_command(const arguments& args) {
     if (jobs < 1) throw failure(exit_code::usage, "--jobs must be at least 1");
 
     auto outcomes = expand_databases(values["db"].as<std::vector<std::string>>());
-    if (values.count("dry-run") || values.count("sql")) return print_pending(outcomes, migrations, target, json, base.allow_checksum_mismatch);
+    if (wants_dry_run(values)) return print_pending(outcomes, migrations, target, json, base.allow_checksum_mismatch);
     const bool several = outcomes.size() > 1;
     std::mutex output;
     progress_reporter progress(migrations);

@@ -26,6 +26,8 @@ migration_set load_migrations(const std::string& dir) {
 
 void add_apply_options(command_spec& spec) {
   spec.options.add_options()
+      ("dry-run", "print the SQL that would run; change nothing")
+      ("sql", "the same as --dry-run")
       ("no-backup", "do not write the online backup before changing the database")
       ("backup-dir", po::value<std::string>()->value_name("DIR"), "write backups into DIR instead of next to the database")
       ("allow-checksum-mismatch", "apply even when an applied migration's file changed since")
@@ -35,6 +37,8 @@ void add_apply_options(command_spec& spec) {
       ("busy-timeout", po::value<double>()->default_value(30.0)->value_name("SECONDS"),
        "how long to wait for another connection's write lock");
 }
+
+bool wants_dry_run(const po::variables_map& values) { return values.count("dry-run") || values.count("sql"); }
 
 apply_options read_apply_options(const po::variables_map& values) {
   apply_options options;

@@ -23,6 +23,8 @@ migration_set load_migrations(const std::string& dir);
 void add_apply_options(command_spec& spec);
 // Reads those options into apply_options.
 apply_options read_apply_options(const po::variables_map& values);
+// --dry-run or --sql (both added by add_apply_options): print the SQL instead of running it.
+bool wants_dry_run(const po::variables_map& values);
 
 // A --to value: a version number, "head" (the newest migration), or "+N" / "-N" (N migrations
 // after or before the version the database is at).
