@@ -1,13 +1,12 @@
 #include "litemig/hints.hpp"
 
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 #include "litemig/schema.hpp"
 #include "litemig/sql_tokens.hpp"
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace litemig {
 
@@ -319,11 +318,8 @@ void check_fills(const hints& given, sqlite::database& db, const schema& from) {
 }
 
 hints read_hints_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read hints file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_hints(text.str(), path);
+  // read_text_file refuses a FIFO or directory at once instead of waiting on it.
+  return parse_hints(read_text_file(path), path);
 }
 
 }  // namespace litemig

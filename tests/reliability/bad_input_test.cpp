@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace litemig::reliability;
@@ -302,6 +303,12 @@ TEST_F(BadGenerateInput, MalformedHints) {
 TEST_F(BadGenerateInput, AMissingHintsFile) {
   set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
   expect_refused({"--hints", path("no-hints.txt").string()}, exit_code::failure, {"no-hints.txt"});
+}
+
+TEST_F(BadGenerateInput, AHintsFileThatIsAFifoIsRefusedAtOnce) {
+  set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+  ASSERT_EQ(::mkfifo(path("hints.fifo").c_str(), 0600), 0);
+  expect_refused({"--hints", path("hints.fifo").string()}, exit_code::usage, {"hints.fifo", "not a regular file"});
 }
 
 TEST_F(BadGenerateInput, AMalformedMigrationInTheFolder) {
