@@ -5,30 +5,12 @@
 #include "options.hpp"
 
 #include "litemig/errors.hpp"
-#include "litemig/inspect.hpp"
 
 #include <fmt/format.h>
 
 #include <iostream>
 
 namespace litemig::cli {
-
-namespace {
-
-schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
-  const auto sql = migrations.snapshot(version);
-  const auto file = migrations.locate(snapshot_file_name(version));
-  if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
-  try {
-    return inspect_sql(*sql, file);
-  } catch (const failure&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw failure(exit_code::usage, e.what());
-  }
-}
-
-}  // namespace
 
 int diagram_command(const arguments& args) {
   return run_reporting_errors("diagram", [&] {
@@ -62,14 +44,7 @@ int diagram_command(const arguments& args) {
     if (!values.count("dir")) throw failure(exit_code::usage, "--dir MIGRATIONS_DIR or --db DB is required (see litemig diagram --help)");
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     if (by_migration) {
-      const auto version = values["migration"].as<std::int64_t>();
-      const migration* m = migrations.find(version);
-      if (!m) {
-        throw failure(exit_code::usage, fmt::format("{}: there is no migration {} (the newest is {})", migrations.origin(),
-                                                    version, migrations.latest_version()));
-      }
-      std::cout << er_diagram_of_change(snapshot_schema(migrations, version - 1), snapshot_schema(migrations, version),
-                                        m->up.plan, migrations.locate(m->file_name));
+      std::cout << migration_diagram(migrations, values["migration"].as<std::int64_t>());
       return 0;
     }
     const auto target = parse_target(values.count("version") ? values["version"].as<std::string>() : "head");

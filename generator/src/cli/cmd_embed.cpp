@@ -88,23 +88,29 @@ std::map<std::int64_t, fs::path> fixtures_by_version(const fs::path& dir) {
 
 std::string bracket(const std::string& text) { return "[==[" + text + "]==]"; }
 
+// Each migration's test writes its diagram into DIAGRAMS and attaches it (CTest's ATTACHED_FILES:
+// a dashboard shows it beside the result).
 std::string tests_list(const migration_set& set, const std::string& litemig, const fs::path& dir,
                        const std::string& reference, const std::map<std::int64_t, fs::path>& fixtures,
-                       const std::string& prefix) {
+                       const std::string& prefix, const fs::path& diagrams) {
   std::string out = "# Written by litemig embed: one verification test per migration, and the reference check.\n";
-  const auto add = [&](const std::string& name, const std::string& arguments) {
+  const auto add = [&](const std::string& name, const std::string& arguments, const std::string& attached) {
     out += fmt::format("add_test({} {} {})\n", bracket(prefix + name), bracket(litemig), arguments);
-    out += fmt::format("set_tests_properties({} PROPERTIES LABELS \"migrations\")\n", bracket(prefix + name));
+    out += fmt::format("set_tests_properties({} PROPERTIES LABELS \"migrations\"{})\n", bracket(prefix + name),
+                       attached.empty() ? "" : " ATTACHED_FILES " + bracket(attached));
   };
   for (const auto& m : set.migrations()) {
+    const auto name = fmt::format("migration.{:04}", m.version);
+    const auto diagram = (diagrams / (name + ".mmd")).string();
     auto arguments = fmt::format("verify --dir {} --version {}", bracket(dir.string()), m.version);
     if (const auto fixture = fixtures.find(m.version - 1); fixture != fixtures.end()) {
       arguments += " --fixture " + bracket(fixture->second.string());
     }
-    add(fmt::format("migration.{:04}", m.version), arguments);
+    arguments += " --diagram " + bracket(diagram);
+    add(name, arguments, diagram);
   }
   if (!reference.empty()) {
-    add("migration.reference", fmt::format("verify --dir {} --reference {}", bracket(dir.string()), bracket(reference)));
+    add("migration.reference", fmt::format("verify --dir {} --reference {}", bracket(dir.string()), bracket(reference)), {});
   }
   return out;
 }
@@ -149,7 +155,9 @@ int embed_command(const arguments& args) {
     if (!tests.empty()) {
       const auto absolute_dir = fs::absolute(dir).lexically_normal();
       const auto absolute_reference = reference.empty() ? std::string{} : fs::absolute(reference).lexically_normal().string();
-      write_file_if_changed(tests, tests_list(set, litemig, absolute_dir, absolute_reference, fixtures_by_version(fixtures), prefix));
+      const auto diagrams = fs::absolute(tests).parent_path() / "diagrams";
+      write_file_if_changed(tests, tests_list(set, litemig, absolute_dir, absolute_reference,
+                                              fixtures_by_version(fixtures), prefix, diagrams));
     }
     return 0;
   });

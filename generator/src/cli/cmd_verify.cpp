@@ -1,9 +1,11 @@
 // litemig verify: the per-migration test (verify_migration), printed.
 #include "tool_commands.hpp"
+#include "diagram.hpp"
 #include "options.hpp"
 
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/files.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/migration.hpp"
 #include "litemig/verify.hpp"
@@ -19,8 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int verify_one(const std::string& dir, std::int64_t version, const verify_options& options) {
+int verify_one(const std::string& dir, std::int64_t version, const verify_options& options, const std::string& diagram) {
   const auto set = migration_set::from_directory(dir);
+  // Written before the check, so that a failing test has its picture too.
+  if (!diagram.empty()) {
+    const fs::path path(diagram);
+    if (path.has_parent_path()) fs::create_directories(path.parent_path());
+    write_file_if_changed(path, migration_diagram(set, version));
+  }
   const auto report = verify_migration(set, version, options);
   for (const auto& note : report.notes) std::cout << note << "\n";
   const auto file = set.locate(set.find(version)->file_name);
@@ -56,14 +64,16 @@ int verify_command(const arguments& args) {
   return run_reporting_errors("verify", [&] {
     command_spec spec{
         "verify",
-        "litemig verify --dir DIR --version N [--fixture FILE] [--rows K] [--seed S]\n"
+        "litemig verify --dir DIR --version N [--fixture FILE] [--rows K] [--seed S] [--diagram FILE]\n"
         "       litemig verify --dir DIR --reference DB",
         "Tests migration N on a copy of FILE (a database at version N-1) or on a database brought to\n"
         "N-1 and filled with generated rows: applies N with the runtime's applier, reverts it and\n"
         "applies it again; after each part checks the schema against its snapshot, integrity_check,\n"
-        "foreign_key_check and that every row and kept value is still there. With --reference,\n"
-        "checks instead that the newest snapshot equals the reference database."};
-    std::string dir, fixture, reference;
+        "foreign_key_check and that every row and kept value is still there. With --diagram, also\n"
+        "writes what N changes as a Mermaid erDiagram (see litemig diagram) to FILE; the migration\n"
+        "tests attach it. With --reference, checks instead that the newest snapshot equals the\n"
+        "reference database."};
+    std::string dir, fixture, reference, diagram;
     std::int64_t version = 0;
     verify_options options;
     spec.options.add_options()
@@ -73,6 +83,7 @@ int verify_command(const arguments& args) {
         ("rows", po::value(&options.rows)->default_value(options.rows)->value_name("K"),
          "generated rows per table when there is no fixture (3 or more)")
         ("seed", po::value(&options.seed)->default_value(options.seed)->value_name("S"), "seed of the generated rows")
+        ("diagram", po::value(&diagram)->value_name("FILE"), "also write migration N's Mermaid diagram to FILE")
         ("reference", po::value(&reference)->value_name("DB"), "reference database the newest snapshot must equal");
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
@@ -83,7 +94,7 @@ int verify_command(const arguments& args) {
                                                   fewest_verify_rows));
     }
     if (!fixture.empty()) options.fixture = fixture;
-    return verify_one(dir, version, options);
+    return verify_one(dir, version, options, diagram);
   });
 }
 

@@ -1,5 +1,8 @@
 #include "diagram.hpp"
 
+#include "litemig/errors.hpp"
+#include "litemig/inspect.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -228,6 +231,29 @@ std::string er_diagram_of_change(const schema& before, const schema& after, cons
   objects(before.triggers, after.triggers, "trigger");
   if (notes.empty()) notes.emplace_back("no table, index, view or trigger changed");
   return header(title, notes) + body + links;
+}
+
+schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
+  const auto sql = migrations.snapshot(version);
+  const auto file = migrations.locate(snapshot_file_name(version));
+  if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
+  try {
+    return inspect_sql(*sql, file);
+  } catch (const failure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw failure(exit_code::usage, e.what());
+  }
+}
+
+std::string migration_diagram(const migration_set& migrations, std::int64_t version) {
+  const migration* m = migrations.find(version);
+  if (!m) {
+    throw failure(exit_code::usage, fmt::format("{}: there is no migration {} (the newest is {})", migrations.origin(),
+                                                version, migrations.latest_version()));
+  }
+  return er_diagram_of_change(snapshot_schema(migrations, version - 1), snapshot_schema(migrations, version), m->up.plan,
+                              migrations.locate(m->file_name));
 }
 
 }  // namespace litemig::cli
