@@ -1,6 +1,7 @@
 // Upgrade and downgrade: every pending migration runs under one write lock, in one
 // transaction, each checked before the next, so that a crash at any moment leaves the
 // database as it was or fully migrated, and concurrent launches migrate exactly once.
+#include "adoption.hpp"
 #include "applier_internal.hpp"
 #include "names.hpp"
 
@@ -32,11 +33,6 @@ std::string joined(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items) text += (text.empty() ? "" : "; ") + item;
   return text;
-}
-
-bool holds_no_data(const schema_difference& difference) {
-  return difference.kind == schema_difference::object_kind::view ||
-         difference.kind == schema_difference::object_kind::trigger;
 }
 
 // A statement of a migration as a step people recognise.
@@ -99,7 +95,9 @@ class migrator {
   void discard_unused_backup() {
     if (!result_.backup || committed_) return;
     std::error_code error;
-    fs::remove(*result_.backup, error);
+    if (fs::remove(*result_.backup, error)) {
+      log(fmt::format("removed the backup {}: nothing was changed", result_.backup->string()));
+    }
     result_.backup.reset();
   }
 
@@ -315,13 +313,7 @@ class migrator {
   void adopt() {
     const bool alembic = has_object(db_, "alembic_version");
     const auto match = match_snapshots(inspect(db_), migrations_, snapshots_);
-    if (match.matches.empty()) {
-      throw failure(exit_code::schema_mismatch,
-                    fmt::format("{}: no litemig bookkeeping{} and the schema matches no snapshot; closest is {}: {}",
-                                where(), alembic ? " (an alembic_version table)" : "",
-                                migrations_.locate(snapshot_file_name(match.closest)),
-                                one_line(match.closest_differences)));
-    }
+    if (match.matches.empty()) throw unmatched_schema_failure(where(), match, migrations_, alembic);
     const std::int64_t version = match.matches.back();
     record_stamp(db_, migrations_, version);
     record_verified_schema(db_, version);
@@ -347,7 +339,7 @@ class migrator {
     }
     std::vector<schema_difference> refused;
     std::copy_if(differences.begin(), differences.end(), std::back_inserter(refused),
-                 [](const schema_difference& d) { return !holds_no_data(d); });
+                 [](const schema_difference& d) { return !d.is_recreated_from_snapshot(); });
     if (!refused.empty()) {
       throw failure(exit_code::schema_mismatch,
                     fmt::format("{}: the schema was changed outside migrations (compared with {}): {}", where(),

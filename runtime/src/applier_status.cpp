@@ -1,4 +1,5 @@
 // Questions about a database's migrations (current, history, check) and stamping a version.
+#include "adoption.hpp"
 #include "applier_internal.hpp"
 
 #include "litemig/inspect.hpp"
@@ -123,10 +124,7 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
     if (!version && has_user_objects(db)) {
       const auto match = match_snapshots(inspect(db), migrations, snapshots);
       if (match.matches.empty()) {
-        throw failure(exit_code::schema_mismatch,
-                      fmt::format("{}: the schema matches no snapshot; closest is {}: {}", path.string(),
-                                  migrations.locate(snapshot_file_name(match.closest)),
-                                  one_line(match.closest_differences)));
+        throw unmatched_schema_failure(path.string(), match, migrations, has_object(db, "alembic_version"));
       }
       chosen = match.matches.back();
       matches_snapshot = true;
@@ -165,9 +163,7 @@ pending_run pending(const fs::path& path, const migration_set& migrations, std::
       snapshot_cache snapshots(migrations);
       const auto match = match_snapshots(inspect(db), migrations, snapshots);
       if (match.matches.empty()) {
-        throw failure(exit_code::schema_mismatch,
-                      fmt::format("{}: the schema matches no snapshot; closest is {}: {}", path.string(),
-                                  migrations.locate(snapshot_file_name(match.closest)), one_line(match.closest_differences)));
+        throw unmatched_schema_failure(path.string(), match, migrations, has_object(db, "alembic_version"));
       }
       run.from_version = match.matches.back();
     });

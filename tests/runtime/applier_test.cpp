@@ -347,7 +347,35 @@ TEST_F(Applier, RefusesAnUnversionedDatabaseThatMatchesNothing) {
   const auto refused = failure_of([&] { upgrade(db, migrations(), quiet()); });
   EXPECT_EQ(refused.code(), exit_code::schema_mismatch);
   EXPECT_NE(std::string(refused.what()).find("closest is"), std::string::npos) << refused.what();
+  EXPECT_NE(std::string(refused.what()).find("to adopt it, bring table \"tune\" to the form"), std::string::npos)
+      << refused.what();
   EXPECT_EQ(file_sha256(db), before);
+}
+
+TEST_F(Applier, AnUnversionedDatabaseDifferingOnlyInAViewIsAdoptedTheWayTheRefusalAdvises) {
+  const auto db = path("legacy.sqlite3");
+  {
+    sqlite::database legacy(db, sqlite::open_mode::create);
+    legacy.execute(read_file(migrations_dir() / "snapshots/0002.sql"));
+    legacy.execute("CREATE VIEW titles AS SELECT title FROM tune; INSERT INTO tune(title) VALUES ('a');");
+  }
+  const auto before = file_sha256(db);
+  for (const auto& refused : {failure_of([&] { upgrade(db, migrations(), quiet()); }),
+                              failure_of([&] { stamp(db, migrations(), std::nullopt); })}) {
+    EXPECT_EQ(refused.code(), exit_code::schema_mismatch);
+    EXPECT_NE(std::string(refused.what()).find("only view \"titles\" differs, which holds no data: to adopt it, run "
+                                               "`litemig stamp --to 2 --db " + db.string() + "`"),
+              std::string::npos)
+        << refused.what();
+  }
+  EXPECT_EQ(file_sha256(db), before);
+
+  EXPECT_EQ(stamp(db, migrations(), 2), 2);
+  const auto result = upgrade(db, migrations(), quiet());
+  EXPECT_EQ(result.applied, (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'titles'"), 0);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM tune"), 1);
+  EXPECT_TRUE(check(db, migrations()).empty());
 }
 
 TEST_F(Applier, StampsExplicitlyAndAutomatically) {

@@ -14,6 +14,8 @@ struct schema_difference {
   std::string name;
   std::string description;  // e.g. "column \"x\" only in the live database"
   bool holds_data() const { return kind == object_kind::table || kind == object_kind::virtual_table; }
+  // A view or trigger: an upgrade recreates it from the snapshot when it drifted.
+  bool is_recreated_from_snapshot() const { return kind == object_kind::view || kind == object_kind::trigger; }
 };
 
 // Differences of ACTUAL against EXPECTED; empty when equal by meaning.
