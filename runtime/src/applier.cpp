@@ -511,8 +511,10 @@ apply_result migrate_file(const fs::path& path, const std::string& shown, const 
 std::optional<apply_result> create_database(const fs::path& path, const migration_set& migrations, std::int64_t target,
                                             const apply_options& options) {
   const auto folder = fs::absolute(path).parent_path();
+  const auto prefix = path.filename().string() + ".litemig-new-";
+  new_file::remove_abandoned(folder, prefix);
   // 0666: the umask decides, as for any database SQLite creates.
-  new_file building(folder, path.filename().string() + ".litemig-new-", 0666);
+  new_file building(folder, prefix, 0666);
   const auto journal = fs::path(building.path().string() + "-journal");
   try {
     auto result = migrate_file(building.path(), path.string(), migrations, target, options, direction::up, true);

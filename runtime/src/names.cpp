@@ -14,7 +14,9 @@
 #include <tuple>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,8 +31,10 @@ namespace {
   throw failure(exit_code::failure, fmt::format("{}: {}: {}", file.string(), what, std::strerror(error_number)));
 }
 
+constexpr std::size_t random_name_length = 10;
+
 std::string random_letters() {
-  unsigned char bytes[10];
+  unsigned char bytes[random_name_length];
   if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
     throw failure(exit_code::failure, fmt::format("cannot draw a random file name: {}", std::strerror(errno)));
   }
@@ -196,10 +200,66 @@ new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mod
   for (int attempt = 0; attempt < 100; ++attempt) {
     path_ = folder_ / (prefix + random_letters());
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd_ >= 0) return;
+    if (fd_ >= 0) {
+      // Held until this process closes the file or dies: remove_abandoned tells ours from a dead one's.
+      ::flock(fd_, LOCK_EX | LOCK_NB);
+      return;
+    }
     if (errno != EEXIST) fail(path_, "cannot create the file", errno);
   }
   fail(path_, "cannot create the file", EEXIST);
+}
+
+namespace {
+
+constexpr std::time_t abandoned_after_seconds = 60;
+
+bool is_random_name(std::string_view letters) {
+  return letters.size() == random_name_length &&
+         std::all_of(letters.begin(), letters.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
+
+// Whether NAME in FOLDER_FD is a regular file, older than a minute, that no process holds (the
+// process that made it died before publishing or removing it); unlinks it and its SQLite side files.
+bool remove_if_abandoned(int folder_fd, const std::string& name) {
+  struct stat named {};
+  if (::fstatat(folder_fd, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(named.st_mode)) return false;
+  if (std::time(nullptr) - named.st_mtime < abandoned_after_seconds) return false;
+  const int fd = ::openat(folder_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat opened {};
+  const bool same = ::fstat(fd, &opened) == 0 && opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+  const bool unheld = same && ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  const bool removed = unheld && ::unlinkat(folder_fd, name.c_str(), 0) == 0;
+  ::close(fd);
+  if (!removed) return false;
+  for (const char* side : {"-journal", "-wal", "-shm"}) {
+    struct stat file {};
+    const auto side_name = name + side;
+    if (::fstatat(folder_fd, side_name.c_str(), &file, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(file.st_mode)) {
+      ::unlinkat(folder_fd, side_name.c_str(), 0);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder, const std::string& prefix) {
+  const auto where = folder.empty() ? fs::path(".") : folder;
+  std::vector<fs::path> removed;
+  DIR* listing = ::opendir(where.c_str());
+  if (!listing) return removed;
+  std::vector<std::string> candidates;
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string_view name(entry->d_name);
+    if (name.starts_with(prefix) && is_random_name(name.substr(prefix.size()))) candidates.emplace_back(name);
+  }
+  for (const auto& name : candidates) {
+    if (remove_if_abandoned(::dirfd(listing), name)) removed.push_back(where / name);
+  }
+  ::closedir(listing);
+  return removed;
 }
 
 new_file::~new_file() {

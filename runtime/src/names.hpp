@@ -64,6 +64,12 @@ class new_file {
   new_file& operator=(const new_file&) = delete;
   ~new_file();
 
+  // Removes the files PREFIX + random letters in FOLDER that a process which died left behind
+  // (older than a minute, and no live new_file holds them), with their SQLite side files; a crash
+  // loop must not fill the disk. Returns the files removed.
+  static std::vector<std::filesystem::path> remove_abandoned(const std::filesystem::path& folder,
+                                                             const std::string& prefix);
+
   int fd() const { return fd_; }
   const std::filesystem::path& path() const { return path_; }
 

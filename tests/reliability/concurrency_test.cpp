@@ -8,6 +8,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <map>
 #include <thread>
@@ -180,4 +184,37 @@ TEST_F(LongReader, InWalModeTheReaderKeepsItsSnapshotWhileTheUpgradeCommits) {
   EXPECT_EQ(query_text(db(), "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query_int(db(), "PRAGMA user_version"), 3);
   EXPECT_EQ(query_int(db(), "SELECT count(*) FROM note"), 500);
+}
+
+TEST_F(Concurrency, TheFilesOfALaunchKilledWhileCreatingTheDatabaseAreRemovedByTheNextOne) {
+  const auto migrations = path("migrations");
+  write_tune_and_note_migrations(migrations);
+  const auto db = path("app.sqlite3");
+  const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  const auto leftover = [&](const std::string& letters) {
+    const auto file = path("app.sqlite3.litemig-new-" + letters);
+    write_file(file, "half a database");
+    fs::last_write_time(file, an_hour_ago);
+    return file;
+  };
+  const auto abandoned = leftover("abandoned0");
+  write_file(abandoned.string() + "-journal", "its journal");
+  const auto held = leftover("held000000");
+  const auto fresh = path("app.sqlite3.litemig-new-fresh00000");
+  write_file(fresh, "a launch that has only just created it");
+  const auto not_ours = leftover("not-random");
+  // A live process holds its file (new_file keeps it locked until it publishes or removes it).
+  const int held_fd = ::open(held.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(held_fd, 0);
+  ASSERT_EQ(::flock(held_fd, LOCK_EX | LOCK_NB), 0);
+
+  const auto result = run_litemig({"upgrade", "--db", db.string(), "--dir", migrations.string()}, dir_);
+  ::close(held_fd);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  EXPECT_FALSE(fs::exists(abandoned));
+  EXPECT_FALSE(fs::exists(abandoned.string() + "-journal"));
+  EXPECT_TRUE(fs::exists(held));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(not_ours));
 }
