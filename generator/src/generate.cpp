@@ -53,10 +53,6 @@ reference_database load_reference(const fs::path& path) {
   } catch (const sqlite::error& e) {
     const auto cause = e.is_not_a_database() ? "not an SQLite database (or a damaged one)" : e.sqlite_message();
     throw failure(exit_code::failure, fmt::format("{}: cannot read the reference database: {}", path.string(), cause));
-  } catch (const failure&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw failure(exit_code::failure, e.what());
   }
 }
 
@@ -218,10 +214,7 @@ std::size_t record_sum(const fs::path& dir, bool allow_older_edits) {
 
 generate_result generate(const generate_options& options) {
   const auto set = migration_set::from_directory(options.dir);
-  if (set.integrity() == sum_state::mismatch) {
-    throw failure(exit_code::usage, fmt::format("{} (if the edit is deliberate, record it with: litemig hash --dir {})",
-                                                set.integrity_problem(), options.dir.string()));
-  }
+  refuse_edited_migrations(set);
   const auto latest = set.latest_version();
   const auto previous_sql = latest_snapshot(set);
   auto reference_file = load_reference(options.reference);
@@ -241,9 +234,11 @@ generate_result generate(const generate_options& options) {
     result.decisions = up_diff.decisions;
     return result;
   }
-  check_fills(given, scratch, previous);
+  check_fills(given, up_diff.used_hints, scratch, previous);
   const auto* named = given.migration_name();
-  for (const auto* unused : given.unused()) {
+  auto used = up_diff.used_hints;
+  if (named) used.insert(named);
+  for (const auto* unused : given.unused(used)) {
     result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
   }
   const auto reversed = reversed_renames(given);

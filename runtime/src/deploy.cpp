@@ -49,12 +49,9 @@ class deployment {
                                               seconds_since(started)));
         step_number_ = 0;
       }
-    } catch (const failure& e) {
-      throw step_failed(e.code(), e.what());
-    } catch (const sqlite::error& e) {
-      throw step_failed(e.is_busy() ? exit_code::busy : exit_code::failure, e.what());
-    } catch (const std::exception& e) {
-      throw step_failed(exit_code::failure, e.what());
+    } catch (...) {
+      const auto error = classify(std::current_exception());
+      throw step_failed(error.code(), error.what());
     }
     return result_;
   }

@@ -78,11 +78,9 @@ restore_result restore(const restore_options& options) {
     };
     target->replace(copy, replaced_sha256, keep_replaced, {});
     log(fmt::format("restored {} (temporary name checked, then renamed)", target->describe()));
-  } catch (const failure& e) {
-    throw failure(e.code(), fmt::format("{}; {} is unchanged", e.what(), target->describe()));
-  } catch (const sqlite::error& e) {
-    throw failure(e.is_busy() ? exit_code::busy : exit_code::failure,
-                  fmt::format("{}; {} is unchanged", e.what(), target->describe()));
+  } catch (...) {
+    const auto error = classify(std::current_exception());
+    throw failure(error.code(), error.location(), fmt::format("{}; {} is unchanged", error.cause(), target->describe()));
   }
   return result;
 }

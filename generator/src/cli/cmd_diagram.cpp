@@ -19,13 +19,7 @@ schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
   const auto sql = migrations.snapshot(version);
   const auto file = migrations.locate(snapshot_file_name(version));
   if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
-  try {
-    return inspect_sql(*sql, file);
-  } catch (const failure&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw failure(exit_code::usage, e.what());
-  }
+  return inspect_sql(*sql, file);
 }
 
 }  // namespace

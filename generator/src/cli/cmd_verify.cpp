@@ -19,8 +19,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// DIR's migrations as committed: an edit the sum does not record is refused, as the build refuses it.
+migration_set committed_migrations(const std::string& dir) {
+  auto set = migration_set::from_directory(dir);
+  refuse_edited_migrations(set);
+  return set;
+}
+
 int verify_one(const std::string& dir, std::int64_t version, const verify_options& options) {
-  const auto set = migration_set::from_directory(dir);
+  const auto set = committed_migrations(dir);
   const auto report = verify_migration(set, version, options);
   for (const auto& note : report.notes) std::cout << note << "\n";
   const auto file = set.locate(set.find(version)->file_name);
@@ -33,7 +40,7 @@ int verify_one(const std::string& dir, std::int64_t version, const verify_option
 
 // The newest snapshot must equal the reference database, or a build was skipped.
 int verify_reference(const std::string& dir, const std::string& reference) {
-  const auto set = migration_set::from_directory(dir);
+  const auto set = committed_migrations(dir);
   const auto latest = set.latest_version();
   const auto snapshot = set.snapshot(latest);
   if (!snapshot) throw failure(exit_code::usage, fmt::format("{}: snapshot {} is missing", dir, snapshot_file_name(latest)));
