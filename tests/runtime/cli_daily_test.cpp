@@ -4,11 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -31,25 +28,10 @@ class CliDaily : public runtime_test {
   // Runs litemig in the folder CWD with the LITEMIG_* variables ENV (and no others of its kind).
   process_result litemig_in(const fs::path& cwd, const std::map<std::string, std::string>& env,
                             std::vector<std::string> args) {
-    args.insert(args.begin(), LITEMIG_CLI);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const auto out = path("in.out");
-    const auto err = path("in.err");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      for (const char* name : {"LITEMIG_DIR", "LITEMIG_DB", "LITEMIG_REFERENCE", "LITEMIG_HINTS"}) ::unsetenv(name);
-      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out_fd, STDOUT_FILENO);
-      ::dup2(err_fd, STDERR_FILENO);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return {wait_for(pid), read_file(out), read_file(err)};
+    surroundings around{cwd, {}};
+    for (const char* name : {"LITEMIG_DIR", "LITEMIG_DB", "LITEMIG_REFERENCE", "LITEMIG_HINTS"}) around.environment[name] = std::nullopt;
+    for (const auto& [name, value] : env) around.environment[name] = value;
+    return run({litemig_argv(std::move(args)), std::nullopt, path("in.out"), path("in.err")}, around);
   }
 };
 

@@ -115,7 +115,7 @@ std::string query_text(const fs::path& db, const std::string& sql) {
   return connection.query_text(sql).value_or("");
 }
 
-pid_t start(const launch& what) {
+pid_t start(const launch& what, const surroundings& around) {
   std::vector<std::string> storage = what.argv;
   std::vector<char*> argv;
   for (auto& a : storage) argv.push_back(a.data());
@@ -128,6 +128,14 @@ pid_t start(const launch& what) {
     ::dup2(in_fd, STDIN_FILENO);
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(err_fd, STDERR_FILENO);
+    for (const auto& [name, value] : around.environment) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+    if (!around.cwd.empty() && ::chdir(around.cwd.c_str()) != 0) ::_exit(126);
     if (what.run_as && !become(*what.run_as)) ::_exit(126);
     ::execvp(argv[0], argv.data());
     ::_exit(127);
@@ -143,17 +151,20 @@ int wait_for(pid_t pid) {
   return -1;
 }
 
-process_result run(std::vector<std::string> argv, const fs::path& scratch, std::optional<uid_t> run_as) {
-  static std::atomic<int> counter = 0;
-  const int number = ++counter;
-  launch what{std::move(argv), run_as, scratch / fmt::format("run_{}.out", number), scratch / fmt::format("run_{}.err", number)};
+process_result run(const launch& what, const surroundings& around) {
   process_result result;
-  result.exit_code = wait_for(start(what));
+  result.exit_code = wait_for(start(what, around));
   result.out = read_file(what.out);
   result.err = read_file(what.err);
   fs::remove(what.out);
   fs::remove(what.err);
   return result;
+}
+
+process_result run(std::vector<std::string> argv, const fs::path& scratch, std::optional<uid_t> run_as) {
+  static std::atomic<int> counter = 0;
+  const int number = ++counter;
+  return run({std::move(argv), run_as, scratch / fmt::format("run_{}.out", number), scratch / fmt::format("run_{}.err", number)});
 }
 
 std::vector<std::string> litemig_argv(std::vector<std::string> args) {

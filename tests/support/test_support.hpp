@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,9 +63,18 @@ struct launch {
   fs::path err;
 };
 
+// Where a launched program starts, when not as we do.
+struct surroundings {
+  fs::path cwd;  // the folder it starts in (empty: ours)
+  // Variables set (a value) or removed (nullopt) in its environment.
+  std::map<std::string, std::optional<std::string>> environment;
+};
+
 // Starts the program with stdin from /dev/null (a test never waits on the terminal).
-pid_t start(const launch& what);
+pid_t start(const launch& what, const surroundings& around = {});
 int wait_for(pid_t pid);
+// Runs WHAT to completion and reads what it wrote.
+process_result run(const launch& what, const surroundings& around = {});
 // Runs the program to completion; stdout and stderr are captured through files in SCRATCH.
 process_result run(std::vector<std::string> argv, const fs::path& scratch, std::optional<uid_t> run_as = {});
 // The litemig command-line tool's argv for ARGS.
