@@ -104,7 +104,7 @@ practice_options parse_command_options(const std::vector<std::string>& command) 
 std::int64_t playlist_or_first(litemig::sqlite::database& db, const practice_options& options) {
   if (options.playlist) return *options.playlist;
   if (const auto first = tunetrees::first_playlist(db)) return *first;
-  throw failure(exit_code::usage, fmt::format("{}: there is no playlist yet", db.path()));
+  throw failure(exit_code::usage, db.path(), "there is no playlist yet");
 }
 
 void print_tunes(const std::string& heading, const std::vector<tunetrees::tune_entry>& tunes) {

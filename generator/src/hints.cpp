@@ -21,7 +21,7 @@ class line_reader {
       : line_(line), origin_(origin), number_(number) {}
 
   [[noreturn]] void fail(const std::string& cause) const {
-    throw failure(exit_code::usage, fmt::format("{}:{}: malformed hint: {}", origin_, number_, cause));
+    throw failure(exit_code::usage, fmt::format("{}:{}", origin_, number_), fmt::format("malformed hint: {}", cause));
   }
 
   void skip_space() {
@@ -258,8 +258,8 @@ hints parse_hints(std::string_view text, const std::string& origin) {
     if (!line.empty() && result.entries.back().what == hint::kind::name) {
       for (const auto& h : result.entries) {
         if (h.what == hint::kind::name && h.line != number) {
-          throw failure(exit_code::usage, fmt::format("{}:{}: malformed hint: a second name line (the first is line {})",
-                                                      origin, number, h.line));
+          throw failure(exit_code::usage, fmt::format("{}:{}", origin, number),
+                        fmt::format("malformed hint: a second name line (the first is line {})", h.line));
         }
       }
     }
@@ -287,9 +287,9 @@ void check_fills(const hints& given, const std::set<const hint*>& used, sqlite::
     const auto* t = filled_table(given, h, from);
     if (!t) continue;
     const auto refuse = [&](std::string_view cause) {
-      throw failure(exit_code::usage, fmt::format("{}:{}: the fill of {}.{} must be one SQL expression over a row of {}: {}",
-                                                  given.origin, h.line, hint_identifier(h.table), hint_identifier(h.column),
-                                                  hint_identifier(t->name), cause));
+      throw failure(exit_code::usage, fmt::format("{}:{}", given.origin, h.line),
+                    fmt::format("the fill of {}.{} must be one SQL expression over a row of {}: {}",
+                                hint_identifier(h.table), hint_identifier(h.column), hint_identifier(t->name), cause));
     };
     // SQLite names the result column after the text of its expression: when that is not the
     // whole of "0 + (EXPRESSION)", the expression closed its parenthesis and went on. No rows pass

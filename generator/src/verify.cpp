@@ -80,8 +80,9 @@ class verifier {
       const auto fixture = options_.fixture->string();
       sqlite::database source(fixture, sqlite::open_mode::read_only);
       if (const auto version = source.user_version(); version != previous) {
-        throw failure(exit_code::usage, fmt::format("{}: fixture is at version {}, migration {:04} needs version {}",
-                                                    fixture, version, version_, previous));
+        throw failure(exit_code::usage, fixture,
+                      fmt::format("fixture is at version {}, migration {:04} needs version {}", version, version_,
+                                  previous));
       }
       source.backup_to(work_);
       report_.notes.push_back(fmt::format("starting from fixture {} (version {})", fixture, previous));
@@ -155,11 +156,12 @@ class verifier {
 }  // namespace
 
 verify_report verify_migration(const migration_set& set, std::int64_t version, const verify_options& options) {
-  if (!set.find(version)) throw failure(exit_code::usage, fmt::format("{}: there is no migration {:04}", set.origin(), version));
+  if (!set.find(version)) throw failure(exit_code::usage, set.origin(),
+                                        fmt::format("there is no migration {:04}", version));
   for (const auto v : {version - 1, version}) {
     if (v > 0 && !set.snapshot(v)) {
-      throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
-                                                  set.locate(snapshot_file_name(v)), v));
+      throw failure(exit_code::usage, set.locate(snapshot_file_name(v)),
+                    fmt::format("missing; it records the schema of migration {:04}", v));
     }
   }
   return verifier(set, version, options).run();

@@ -23,7 +23,7 @@ namespace litemig::deploy_checks {
 namespace {
 
 [[noreturn]] void fail(const fs::path& file, std::string_view cause, exit_code code = exit_code::failure) {
-  throw failure(code, fmt::format("{}: {}", file.string(), cause));
+  throw failure(code, file.string(), fmt::format("{}", cause));
 }
 
 // Several lines of a report as one line, for a one-line message.

@@ -18,7 +18,7 @@ namespace {
 schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
   const auto sql = migrations.snapshot(version);
   const auto file = migrations.locate(snapshot_file_name(version));
-  if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
+  if (!sql) throw failure(exit_code::usage, file, "no such snapshot");
   return inspect_sql(*sql, file);
 }
 
@@ -59,8 +59,8 @@ int diagram_command(const arguments& args) {
       const auto version = values["migration"].as<std::int64_t>();
       const migration* m = migrations.find(version);
       if (!m) {
-        throw failure(exit_code::usage, fmt::format("{}: there is no migration {} (the newest is {})", migrations.origin(),
-                                                    version, migrations.latest_version()));
+        throw failure(exit_code::usage, migrations.origin(),
+                      fmt::format("there is no migration {} (the newest is {})", version, migrations.latest_version()));
       }
       std::cout << er_diagram_of_change(snapshot_schema(migrations, version - 1), snapshot_schema(migrations, version),
                                         m->up.plan, migrations.locate(m->file_name));
@@ -70,8 +70,8 @@ int diagram_command(const arguments& args) {
     if (target.relative) throw failure(exit_code::usage, "--version takes a number or head");
     const auto version = target.head ? migrations.latest_version() : target.number;
     if (version < 0 || version > migrations.latest_version()) {
-      throw failure(exit_code::usage, fmt::format("{}: there is no version {} (the newest is {})", migrations.origin(), version,
-                                                  migrations.latest_version()));
+      throw failure(exit_code::usage, migrations.origin(),
+                    fmt::format("there is no version {} (the newest is {})", version, migrations.latest_version()));
     }
     std::cout << er_diagram(snapshot_schema(migrations, version),
                             fmt::format("{} at version {}", migrations.origin(), version));

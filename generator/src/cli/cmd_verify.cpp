@@ -43,8 +43,9 @@ int verify_reference(const std::string& dir, const std::string& reference) {
   const auto set = committed_migrations(dir);
   const auto latest = set.latest_version();
   const auto snapshot = set.snapshot(latest);
-  if (!snapshot) throw failure(exit_code::usage, fmt::format("{}: snapshot {} is missing", dir, snapshot_file_name(latest)));
-  if (!fs::exists(reference)) throw failure(exit_code::failure, fmt::format("{}: does not exist", reference));
+  if (!snapshot) throw failure(exit_code::usage, dir,
+                               fmt::format("snapshot {} is missing", snapshot_file_name(latest)));
+  if (!fs::exists(reference)) throw failure(exit_code::failure, reference, "does not exist");
   const auto differences = compare(inspect_sql(*snapshot, set.locate(snapshot_file_name(latest))), inspect_file(reference));
   for (const auto& d : differences) {
     auto line = describe({d});
