@@ -56,7 +56,7 @@ std::string unquote(std::string_view name) {
 
 void read_header_line(fixup& f, std::string_view line, int line_number) {
   const auto bad = [&](std::string_view cause) {
-    throw failure(exit_code::usage, fmt::format("{}:{}", f.file.string(), line_number), fmt::format("{}", cause));
+    throw failure(exit_code::usage, fmt::format("{}:{}", f.file.string(), line_number), std::string(cause));
   };
   line = trim(line.substr(directive.size()));
   const auto space = line.find(' ');

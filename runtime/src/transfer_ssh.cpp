@@ -256,7 +256,7 @@ class ssh_endpoint final : public endpoint {
   }
 
   [[noreturn]] void fail_at(const std::string& remote_path, std::string_view cause) const {
-    throw failure(exit_code::failure, fmt::format("{}:{}", destination(), remote_path), fmt::format("{}", cause));
+    throw failure(exit_code::failure, fmt::format("{}:{}", destination(), remote_path), std::string(cause));
   }
 
   // ssh joins the words of a remote command into one line for the remote shell: each is quoted.
