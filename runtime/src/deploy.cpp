@@ -61,6 +61,7 @@ class deployment {
     if (migrations_.migrations().empty()) {
       throw failure(exit_code::usage, migrations_.origin(), "no migrations found");
     }
+    refuse_edited_migrations(migrations_);
     if (options_.target && (*options_.target < 0 || *options_.target > migrations_.latest_version())) {
       throw failure(exit_code::usage, fmt::format("--to {}: no such migration (the newest is {})", *options_.target,
                                                   migrations_.latest_version()));

@@ -69,7 +69,8 @@ TEST_F(ErrorModel, AnEditedCommittedMigrationIsAChecksumMismatchForEveryCommand)
                      {"verify", "--dir", dir(), "--reference", path("reference.sqlite3").string()},
                      {"upgrade", "--db", db, "--dir", dir()},
                      {"upgrade", "--db", db, "--dir", dir(), "--dry-run"},
-                     {"downgrade", "--db", db, "--dir", dir(), "--to", "0"}},
+                     {"downgrade", "--db", db, "--dir", dir(), "--to", "0"},
+                     {"deploy", "--source", db, "--dir", dir(), "--backup-dir", path("backups").string()}},
                     exit_code::checksum_mismatch, "0001_initial.sql");
 }
 

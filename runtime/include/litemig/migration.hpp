@@ -137,7 +137,7 @@ class migration_set {
 
 // Throws failure(exit_code::checksum_mismatch) when SET's files differ from its litemig.sum: a
 // committed migration or snapshot was edited, added or removed without `litemig hash`. generate,
-// embed, verify, upgrade and downgrade refuse such a directory alike.
+// embed, verify, upgrade, downgrade and deploy refuse such a directory alike.
 void refuse_edited_migrations(const migration_set& set);
 
 // Every file the runtime reads from a migrations directory, by name relative to DIR:
