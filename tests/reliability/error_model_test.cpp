@@ -89,7 +89,8 @@ TEST_F(ErrorModel, ASnapshotThatDoesNotLoadIsMalformedInputForEveryCommand) {
                      {"verify", "--dir", dir(), "--version", "2"},
                      {"verify", "--dir", dir(), "--reference", path("reference.sqlite3").string()},
                      {"diff", (path("migrations") / "snapshots" / "0001.sql").string(), snapshot.string()},
-                     {"diagram", "--dir", dir(), "--version", "2"}},
+                     {"diagram", "--dir", dir(), "--version", "2"},
+                     {"upgrade", "--db", path("app.sqlite3").string(), "--dir", dir()}},
                     exit_code::usage, snapshot.string());
 }
 
