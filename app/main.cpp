@@ -104,7 +104,7 @@ practice_options parse_command_options(const std::vector<std::string>& command) 
 std::int64_t playlist_or_first(litemig::sqlite::database& db, const practice_options& options) {
   if (options.playlist) return *options.playlist;
   if (const auto first = tunetrees::first_playlist(db)) return *first;
-  throw failure(exit_code::usage, fmt::format("{}: there is no playlist yet", db.path()));
+  throw failure(exit_code::usage, db.path(), "there is no playlist yet");
 }
 
 void print_tunes(const std::string& heading, const std::vector<tunetrees::tune_entry>& tunes) {
@@ -191,19 +191,11 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return 0;
   }
-  const auto report = [](std::string_view message) {
-    std::cerr << "tunetrees: error: " << litemig::escape_control_characters(message) << "\n";
-  };
   try {
     return run(parse_global(args));
-  } catch (const failure& e) {
-    report(e.what());
-    return static_cast<int>(e.code());
-  } catch (const litemig::sqlite::error& e) {
-    report(e.what());
-    return static_cast<int>(e.is_busy() ? exit_code::busy : exit_code::failure);
-  } catch (const std::exception& e) {
-    report(e.what());
-    return static_cast<int>(exit_code::failure);
+  } catch (...) {
+    const auto error = litemig::classify(std::current_exception());
+    std::cerr << "tunetrees: error: " << litemig::escape_control_characters(error.what()) << "\n";
+    return static_cast<int>(error.code());
   }
 }

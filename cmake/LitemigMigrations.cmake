@@ -5,6 +5,11 @@
 #     [FIXTURES <dir>]             real databases at earlier versions, used by the verification tests
 #     [TEST_PREFIX <prefix>])      prepended to the verification test names
 #
+# Several calls in one directory do not collide: each target has its own generated files, a
+# later call without TEST_PREFIX names its tests "<target>.migration.NNNN" when the plain names
+# are taken, and calls sharing a migrations directory generate one at a time. A target embeds
+# one migrations directory (the generated symbols are fixed): a second call for it is an error.
+#
 # With LITEMIG_GENERATE set to OFF (a CI that must not write the source tree) the build never
 # writes a migration: a reference database that differs from the newest snapshot fails it.
 #
@@ -56,6 +61,31 @@ function(litemig_add_migrations target)
     endif()
   endforeach()
 
+  get_property(embedded_dir TARGET ${target} PROPERTY LITEMIG_MIGRATIONS_DIR)
+  if(embedded_dir)
+    message(FATAL_ERROR "litemig_add_migrations: ${target} already embeds the migrations of ${embedded_dir}; "
+                        "a target embeds one migrations directory")
+  endif()
+  set_property(TARGET ${target} PROPERTY LITEMIG_MIGRATIONS_DIR ${arg_DIR})
+
+  # Test names are unique in a directory (ctest runs one test per name).
+  get_property(taken_prefixes DIRECTORY PROPERTY LITEMIG_TEST_PREFIXES)
+  set(test_prefix "${arg_TEST_PREFIX}")
+  if("prefix:${test_prefix}" IN_LIST taken_prefixes AND NOT arg_TEST_PREFIX)
+    set(test_prefix "${target}.")
+  endif()
+  if("prefix:${test_prefix}" IN_LIST taken_prefixes)
+    message(FATAL_ERROR "litemig_add_migrations: another call in this directory already names its tests "
+                        "\"${test_prefix}migration.NNNN\"; give ${target} its own TEST_PREFIX")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY LITEMIG_TEST_PREFIXES "prefix:${test_prefix}")
+
+  # Calls sharing a migrations directory must not generate into it at the same time.
+  get_property(job_pools GLOBAL PROPERTY JOB_POOLS)
+  if(NOT "litemig_generate=1" IN_LIST job_pools)
+    set_property(GLOBAL APPEND PROPERTY JOB_POOLS litemig_generate=1)
+  endif()
+
   set(generate ON)
   if(DEFINED LITEMIG_GENERATE AND NOT LITEMIG_GENERATE)
     set(generate OFF)
@@ -78,7 +108,7 @@ function(litemig_add_migrations target)
             -D DIR=${arg_DIR}
             -D HINTS=${arg_HINTS}
             -D FIXTURES=${arg_FIXTURES}
-            -D TEST_PREFIX=${arg_TEST_PREFIX}
+            -D TEST_PREFIX=${test_prefix}
             -D GENERATE=${generate}
             -D SOURCE_FILE=${source_file}
             -D TESTS_FILE=${tests_file}
@@ -86,6 +116,7 @@ function(litemig_add_migrations target)
             -P ${_litemig_module_dir}/LitemigBuildStep.cmake
     DEPENDS ${arg_REFERENCE_DB} $<TARGET_FILE:litemig::litemig> ${_litemig_module_dir}/LitemigBuildStep.cmake
     DEPFILE ${depfile}
+    JOB_POOL litemig_generate
     COMMENT "litemig: generating and embedding the migrations of ${target}"
     VERBATIM)
 
@@ -97,7 +128,7 @@ function(litemig_add_migrations target)
   _litemig_find_ctest_template(template)
   set(LITEMIG_TARGET ${target})
   set(LITEMIG_TESTS_FILE ${tests_file})
-  set(LITEMIG_PLACEHOLDER_TEST "${arg_TEST_PREFIX}migrations_NOT_BUILT_${target}")
+  set(LITEMIG_PLACEHOLDER_TEST "${test_prefix}migrations_NOT_BUILT_${target}")
   configure_file(${template} ${work_dir}/ctest_include.cmake @ONLY)
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${work_dir}/ctest_include.cmake)
 endfunction()

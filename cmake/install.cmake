@@ -18,6 +18,7 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/embedded.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/errors.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/files.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/health.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/inspect.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/json.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/migration.hpp

@@ -120,6 +120,12 @@ class differ {
   }
 
  private:
+  // Whether H settles the change; a hint that does is recorded as used.
+  bool used(const hint* h) {
+    if (h) result_.used_hints.insert(h);
+    return h != nullptr;
+  }
+
   void match_tables() {
     std::vector<const hint*> candidates;
     for (const auto& h : hints_.entries) {
@@ -134,7 +140,7 @@ class differ {
     std::vector<std::pair<const table*, const table*>> pairs;
     for (const auto& t : to_.tables) {
       if (const auto* h = rename_to(renames, t.name)) {
-        h->used = true;
+        result_.used_hints.insert(h);
         const auto* f = from_.find_table(h->table);
         result_.changes.emplace_back(change::table_renamed{f, &t});
         pairs.emplace_back(f, &t);
@@ -149,7 +155,7 @@ class differ {
     }
     std::set<std::string> suggested_targets;
     for (const auto* f : gone) {
-      if (policy_ == decision_policy::automatic || hints_.allows_drop_table(f->name)) {
+      if (policy_ == decision_policy::automatic || used(hints_.find_drop_table(f->name))) {
         result_.changes.emplace_back(change::table_dropped{f});
         continue;
       }
@@ -229,8 +235,8 @@ class differ {
   void ask_for_virtual_drop(hint::kind what, const std::string& table_name, const std::string& column_name,
                             std::string meaning) {
     if (policy_ == decision_policy::automatic) return;
-    const bool allowed = what == hint::kind::drop_table ? hints_.allows_drop_table(table_name)
-                                                        : hints_.allows_drop_column(table_name, column_name);
+    const bool allowed = used(what == hint::kind::drop_table ? hints_.find_drop_table(table_name)
+                                                             : hints_.find_drop_column(table_name, column_name));
     if (allowed) return;
     decision d;
     d.choices.push_back(make_hint(what, table_name, column_name));
@@ -263,7 +269,7 @@ class differ {
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
       const auto& name = t.columns[i].name;
       if (const auto* h = rename_to(renames, name)) {
-        h->used = true;
+        result_.used_hints.insert(h);
         altered.sources[i] = f.find_column(h->column);
       } else if (!renamed_away(renames, name)) {
         altered.sources[i] = f.find_column(name);
@@ -271,8 +277,8 @@ class differ {
     }
     for (const auto& old_column : f.columns) {
       if (std::find(altered.sources.begin(), altered.sources.end(), &old_column) != altered.sources.end()) continue;
-      if (policy_ == decision_policy::automatic || hints_.allows_drop_column(t.name, old_column.name) ||
-          hints_.allows_drop_column(f.name, old_column.name)) {
+      if (policy_ == decision_policy::automatic || used(hints_.find_drop_column(t.name, old_column.name)) ||
+          used(hints_.find_drop_column(f.name, old_column.name))) {
         altered.dropped.push_back(&old_column);
         continue;
       }
@@ -343,7 +349,7 @@ class differ {
     // anywhere else it would change nothing, and it stays unused.
     if (source == nullptr || gains_not_null) {
       if (const auto* h = fill_hint(f, t, c)) {
-        h->used = true;
+        result_.used_hints.insert(h);
         altered.fills[i] = h->expression;
         return;
       }

@@ -35,7 +35,7 @@ struct reference_database {
 };
 
 reference_database load_reference(const fs::path& path) {
-  if (!fs::exists(path)) throw failure(exit_code::failure, fmt::format("{}: reference database not found", path.string()));
+  if (!fs::exists(path)) throw failure(exit_code::failure, path.string(), "reference database not found");
   try {
     sqlite::database db(path, sqlite::open_mode::read_only);
     db.validate();
@@ -45,18 +45,14 @@ reference_database load_reference(const fs::path& path) {
       try {
         db.prepare(fmt::format("SELECT * FROM {} LIMIT 0", sqlite::quote_identifier(v.name)));
       } catch (const sqlite::error& e) {
-        throw failure(exit_code::failure,
-                      fmt::format("{}: view {} does not compile: {}", path.string(), printable_name(v.name), e.sqlite_message()));
+        throw failure(exit_code::failure, path.string(),
+                      fmt::format("view {} does not compile: {}", printable_name(v.name), e.sqlite_message()));
       }
     }
     return {std::move(db), std::move(s)};
   } catch (const sqlite::error& e) {
     const auto cause = e.is_not_a_database() ? "not an SQLite database (or a damaged one)" : e.sqlite_message();
-    throw failure(exit_code::failure, fmt::format("{}: cannot read the reference database: {}", path.string(), cause));
-  } catch (const failure&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw failure(exit_code::failure, e.what());
+    throw failure(exit_code::failure, path.string(), fmt::format("cannot read the reference database: {}", cause));
   }
 }
 
@@ -66,8 +62,8 @@ std::string latest_snapshot(const migration_set& set) {
   if (latest == 0) return {};
   const auto snapshot = set.snapshot(latest);
   if (!snapshot) {
-    throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
-                                                set.locate(snapshot_file_name(latest)), latest));
+    throw failure(exit_code::usage, set.locate(snapshot_file_name(latest)),
+                  fmt::format("missing; it records the schema of migration {:04}", latest));
   }
   return *snapshot;
 }
@@ -77,8 +73,8 @@ loaded_snapshot load_previous(const migration_set& set, const std::string& previ
   try {
     return load_snapshot(previous_sql, reference.db, reference.inspected);
   } catch (const sqlite::error& e) {
-    throw failure(exit_code::usage, fmt::format("{}: does not load: {}",
-                                                set.locate(snapshot_file_name(set.latest_version())), e.sqlite_message()));
+    throw failure(exit_code::usage, set.locate(snapshot_file_name(set.latest_version())),
+                  fmt::format("does not load: {}", e.sqlite_message()));
   }
 }
 
@@ -192,18 +188,18 @@ void refuse_older_edits(const fs::path& dir, const migration_set& set, const std
     if (at == std::string::npos || at < 64) continue;  // not recorded before: a new file
     const auto listed = recorded.substr(at - 64, 64);
     if (listed == sha256_hex(text)) continue;
-    throw failure(exit_code::checksum_mismatch,
-                  fmt::format("{}: changed after a later migration was recorded; databases that applied it keep its "
+    throw failure(exit_code::checksum_mismatch, (dir / name).string(),
+                  fmt::format("changed after a later migration was recorded; databases that applied it keep its "
                               "old text and will refuse it. Restore it (git checkout), or, when no database has "
                               "applied it, record the edit with: litemig hash --dir {} --allow-older-edits",
-                              (dir / name).string(), dir.string()));
+                              dir.string()));
   }
 }
 
 }  // namespace
 
 std::size_t record_sum(const fs::path& dir, bool allow_older_edits) {
-  if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
+  if (!fs::is_directory(dir)) throw failure(exit_code::failure, dir.string(), "no such directory");
   auto files = read_migration_directory(dir);
   const auto old_sum = files.find(sum_file_name);
   const std::string recorded = old_sum == files.end() ? std::string{} : old_sum->second;
@@ -218,10 +214,7 @@ std::size_t record_sum(const fs::path& dir, bool allow_older_edits) {
 
 generate_result generate(const generate_options& options) {
   const auto set = migration_set::from_directory(options.dir);
-  if (set.integrity() == sum_state::mismatch) {
-    throw failure(exit_code::usage, fmt::format("{} (if the edit is deliberate, record it with: litemig hash --dir {})",
-                                                set.integrity_problem(), options.dir.string()));
-  }
+  refuse_edited_migrations(set);
   const auto latest = set.latest_version();
   const auto previous_sql = latest_snapshot(set);
   auto reference_file = load_reference(options.reference);
@@ -241,9 +234,11 @@ generate_result generate(const generate_options& options) {
     result.decisions = up_diff.decisions;
     return result;
   }
-  check_fills(given, scratch, previous);
+  check_fills(given, up_diff.used_hints, scratch, previous);
   const auto* named = given.migration_name();
-  for (const auto* unused : given.unused()) {
+  auto used = up_diff.used_hints;
+  if (named) used.insert(named);
+  for (const auto* unused : given.unused(used)) {
     result.warnings.push_back(fmt::format("{}:{}: hint names nothing in this change: {}", given.origin, unused->line, unused->text()));
   }
   const auto reversed = reversed_renames(given);
@@ -264,7 +259,8 @@ generate_result generate(const generate_options& options) {
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);
-  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot create: {}", options.dir.string(), error.message()));
+  if (error) throw failure(exit_code::failure, options.dir.string(),
+                           fmt::format("cannot create: {}", error.message()));
   write_file_atomically(options.dir / snapshot_file_name(version), snapshot_sql(reference));
   write_file_atomically(options.dir / file_name, text);
   record_sum(options.dir);

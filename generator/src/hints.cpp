@@ -21,7 +21,7 @@ class line_reader {
       : line_(line), origin_(origin), number_(number) {}
 
   [[noreturn]] void fail(const std::string& cause) const {
-    throw failure(exit_code::usage, fmt::format("{}:{}: malformed hint: {}", origin_, number_, cause));
+    throw failure(exit_code::usage, fmt::format("{}:{}", origin_, number_), fmt::format("malformed hint: {}", cause));
   }
 
   void skip_space() {
@@ -206,24 +206,18 @@ const hint* hints::find_column_rename(std::string_view table, std::string_view o
   return nullptr;
 }
 
-bool hints::allows_drop_table(std::string_view table) const {
+const hint* hints::find_drop_table(std::string_view table) const {
   for (const auto& h : entries) {
-    if (h.what == hint::kind::drop_table && same_name(h.table, table)) {
-      h.used = true;
-      return true;
-    }
+    if (h.what == hint::kind::drop_table && same_name(h.table, table)) return &h;
   }
-  return false;
+  return nullptr;
 }
 
-bool hints::allows_drop_column(std::string_view table, std::string_view column) const {
+const hint* hints::find_drop_column(std::string_view table, std::string_view column) const {
   for (const auto& h : entries) {
-    if (h.what == hint::kind::drop_column && same_name(h.table, table) && same_name(h.column, column)) {
-      h.used = true;
-      return true;
-    }
+    if (h.what == hint::kind::drop_column && same_name(h.table, table) && same_name(h.column, column)) return &h;
   }
-  return false;
+  return nullptr;
 }
 
 const hint* hints::find_fill(std::string_view table, std::string_view column) const {
@@ -235,18 +229,15 @@ const hint* hints::find_fill(std::string_view table, std::string_view column) co
 
 const hint* hints::migration_name() const {
   for (const auto& h : entries) {
-    if (h.what == hint::kind::name) {
-      h.used = true;
-      return &h;
-    }
+    if (h.what == hint::kind::name) return &h;
   }
   return nullptr;
 }
 
-std::vector<const hint*> hints::unused() const {
+std::vector<const hint*> hints::unused(const std::set<const hint*>& used) const {
   std::vector<const hint*> result;
   for (const auto& h : entries) {
-    if (!h.used) result.push_back(&h);
+    if (!used.contains(&h)) result.push_back(&h);
   }
   return result;
 }
@@ -267,8 +258,8 @@ hints parse_hints(std::string_view text, const std::string& origin) {
     if (!line.empty() && result.entries.back().what == hint::kind::name) {
       for (const auto& h : result.entries) {
         if (h.what == hint::kind::name && h.line != number) {
-          throw failure(exit_code::usage, fmt::format("{}:{}: malformed hint: a second name line (the first is line {})",
-                                                      origin, number, h.line));
+          throw failure(exit_code::usage, fmt::format("{}:{}", origin, number),
+                        fmt::format("malformed hint: a second name line (the first is line {})", h.line));
         }
       }
     }
@@ -290,15 +281,15 @@ const table* filled_table(const hints& given, const hint& fill, const schema& fr
 
 }  // namespace
 
-void check_fills(const hints& given, sqlite::database& db, const schema& from) {
+void check_fills(const hints& given, const std::set<const hint*>& used, sqlite::database& db, const schema& from) {
   for (const auto& h : given.entries) {
-    if (h.what != hint::kind::fill || !h.used) continue;
+    if (h.what != hint::kind::fill || !used.contains(&h)) continue;
     const auto* t = filled_table(given, h, from);
     if (!t) continue;
     const auto refuse = [&](std::string_view cause) {
-      throw failure(exit_code::usage, fmt::format("{}:{}: the fill of {}.{} must be one SQL expression over a row of {}: {}",
-                                                  given.origin, h.line, hint_identifier(h.table), hint_identifier(h.column),
-                                                  hint_identifier(t->name), cause));
+      throw failure(exit_code::usage, fmt::format("{}:{}", given.origin, h.line),
+                    fmt::format("the fill of {}.{} must be one SQL expression over a row of {}: {}",
+                                hint_identifier(h.table), hint_identifier(h.column), hint_identifier(t->name), cause));
     };
     // SQLite names the result column after the text of its expression: when that is not the
     // whole of "0 + (EXPRESSION)", the expression closed its parenthesis and went on. No rows pass

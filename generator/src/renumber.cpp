@@ -54,7 +54,7 @@ choice choose(const directory_files& files, const fs::path& dir) {
   for (const auto& [name, text] : files) {
     if (const auto number = migration_number(name)) by_number[number].push_back(name);
   }
-  if (by_number.empty()) throw failure(exit_code::usage, fmt::format("{}: no migration to renumber", dir.string()));
+  if (by_number.empty()) throw failure(exit_code::usage, dir.string(), "no migration to renumber");
   std::vector<std::int64_t> shared;
   for (const auto& [number, names] : by_number) {
     if (names.size() > 1) shared.push_back(number);
@@ -64,9 +64,9 @@ choice choose(const directory_files& files, const fs::path& dir) {
     return {names.front(), snapshot_file_name(number), "the newest migration"};
   }
   if (shared.size() > 1) {
-    throw failure(exit_code::usage, fmt::format("{}: more than one number is taken twice ({:04} and {:04}); renumber "
-                                                "regenerates one migration",
-                                                dir.string(), shared[0], shared[1]));
+    throw failure(exit_code::usage, dir.string(),
+                  fmt::format("more than one number is taken twice ({:04} and {:04}); renumber "
+                              "regenerates one migration", shared[0], shared[1]));
   }
   const auto number = shared.front();
   const auto listed = listed_in_sum(files);
@@ -75,11 +75,10 @@ choice choose(const directory_files& files, const fs::path& dir) {
     if (!listed.contains(name) || listed.at(name) != sha256_hex(files.at(name))) unlisted.push_back(name);
   }
   if (unlisted.size() != 1) {
-    throw failure(exit_code::usage,
-                  fmt::format("{}: {} migrations are numbered {:04} and litemig.sum does not tell which is this "
+    throw failure(exit_code::usage, (dir / sum_file_name).string(),
+                  fmt::format("{} migrations are numbered {:04} and litemig.sum does not tell which is this "
                               "branch's: take the other branch's {} and {} (its files), then run again",
-                              (dir / sum_file_name).string(), by_number[number].size(), number,
-                              snapshot_file_name(number), sum_file_name));
+                              by_number[number].size(), number, snapshot_file_name(number), sum_file_name));
   }
   return {unlisted.front(), std::nullopt, fmt::format("numbered {:04} like a migration litemig.sum lists", number)};
 }
@@ -90,7 +89,7 @@ std::string slug_of_file(const std::string& name) { return name.substr(5, name.s
 
 renumber_result renumber(const renumber_options& options) {
   const auto& dir = options.generate.dir;
-  if (!fs::is_directory(dir)) throw failure(exit_code::failure, fmt::format("{}: no such directory", dir.string()));
+  if (!fs::is_directory(dir)) throw failure(exit_code::failure, dir.string(), "no such directory");
   auto files = read_migration_directory(dir);
   const auto chosen = choose(files, dir);
   renumber_result result{chosen.removed, chosen.snapshot, chosen.reason, {}, false};

@@ -3,6 +3,7 @@
 #include "litemig/applier.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/data_check.hpp"
+#include "litemig/health.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/quantities.hpp"
 #include "litemig/sample_data.hpp"
@@ -13,22 +14,10 @@
 
 #include <fmt/format.h>
 
-#include <map>
-
 namespace fs = std::filesystem;
 
 namespace litemig {
 namespace {
-
-// Dangling references by "child -> parent" table pair, as PRAGMA foreign_key_check reports them.
-using dangling_references = std::map<std::string, std::int64_t>;
-
-dangling_references foreign_key_violations(sqlite::database& db) {
-  dangling_references found;
-  auto check = db.prepare("PRAGMA foreign_key_check");
-  while (check.step()) ++found[fmt::format("\"{}\" -> \"{}\"", check.column_text(0), check.column_text(2))];
-  return found;
-}
 
 apply_options quiet_options(std::int64_t target) {
   apply_options options;
@@ -51,7 +40,7 @@ class verifier {
     prepare_start();
     {
       sqlite::database db(work_);
-      baseline_ = foreign_key_violations(db);
+      baseline_ = examine(db, {.integrity = false});
       check_database(db, false, "start");
       std::size_t rows = 0;
       const auto data = capture_data(db, before_);
@@ -59,8 +48,9 @@ class verifier {
       report_.notes.push_back(fmt::format("{} in {} at version {}", count_of(static_cast<std::int64_t>(rows), "row"),
                                           count_of(static_cast<std::int64_t>(data.size()), "table"), version_ - 1));
     }
-    for (const auto& [pair, count] : baseline_) {
-      report_.notes.push_back(fmt::format("start: {} rows of {} reference missing rows already", count, pair));
+    for (const auto& d : baseline_.foreign_keys) {
+      report_.notes.push_back(fmt::format("start: {} of {} {} missing rows already", count_of(d.rows, "row"), d.pair(),
+                                          d.rows == 1 ? "references" : "reference"));
     }
     const auto* m = set_.find(version_);
     try {
@@ -90,8 +80,9 @@ class verifier {
       const auto fixture = options_.fixture->string();
       sqlite::database source(fixture, sqlite::open_mode::read_only);
       if (const auto version = source.user_version(); version != previous) {
-        throw failure(exit_code::usage, fmt::format("{}: fixture is at version {}, migration {:04} needs version {}",
-                                                    fixture, version, version_, previous));
+        throw failure(exit_code::usage, fixture,
+                      fmt::format("fixture is at version {}, migration {:04} needs version {}", version, version_,
+                                  previous));
       }
       source.backup_to(work_);
       report_.notes.push_back(fmt::format("starting from fixture {} (version {})", fixture, previous));
@@ -136,21 +127,17 @@ class verifier {
   // dangling references of its own, so only those beyond the start's count.
   void check_database(sqlite::database& db, bool up, const std::string& stage) {
     const auto version = up ? version_ : version_ - 1;
-    for (const auto& d : compare(up ? after_ : before_, inspect(db))) {
+    const auto health = examine(db, {.expected = up ? &after_ : &before_});
+    for (const auto& d : health.schema) {
       auto line = describe({d});
       line.pop_back();
       report_.problems.push_back(fmt::format("{}: schema differs from {}: {}", stage, snapshot_file_name(version), line));
     }
-    auto integrity = db.prepare("PRAGMA integrity_check");
-    while (integrity.step()) {
-      if (const auto line = integrity.column_text(0); line != "ok") report_.problems.push_back(stage + ": integrity_check: " + line);
-    }
-    for (const auto& [pair, count] : foreign_key_violations(db)) {
-      const auto before = baseline_.count(pair) ? baseline_.at(pair) : 0;
-      if (count > before) {
-        report_.problems.push_back(fmt::format("{}: foreign_key_check: {} rows of {} reference missing rows ({} before)",
-                                               stage, count, pair, before));
-      }
+    for (const auto& line : health.integrity) report_.problems.push_back(stage + ": integrity_check: " + line);
+    for (const auto& d : health.dangling_beyond(baseline_)) {
+      report_.problems.push_back(fmt::format("{}: foreign_key_check: {} of {} {} missing rows ({} before)", stage,
+                                             count_of(d.rows, "row"), d.pair(), d.rows == 1 ? "references" : "reference",
+                                             baseline_.dangling_rows_of(d)));
     }
   }
 
@@ -161,7 +148,7 @@ class verifier {
   fs::path work_;
   schema before_;
   schema after_;
-  dangling_references baseline_;
+  health_report baseline_;
   verify_report report_;
   int parts_ = 0;
 };
@@ -169,11 +156,12 @@ class verifier {
 }  // namespace
 
 verify_report verify_migration(const migration_set& set, std::int64_t version, const verify_options& options) {
-  if (!set.find(version)) throw failure(exit_code::usage, fmt::format("{}: there is no migration {:04}", set.origin(), version));
+  if (!set.find(version)) throw failure(exit_code::usage, set.origin(),
+                                        fmt::format("there is no migration {:04}", version));
   for (const auto v : {version - 1, version}) {
     if (v > 0 && !set.snapshot(v)) {
-      throw failure(exit_code::usage, fmt::format("{}: missing; it records the schema of migration {:04}",
-                                                  set.locate(snapshot_file_name(v)), v));
+      throw failure(exit_code::usage, set.locate(snapshot_file_name(v)),
+                    fmt::format("missing; it records the schema of migration {:04}", v));
     }
   }
   return verifier(set, version, options).run();

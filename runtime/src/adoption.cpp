@@ -40,10 +40,9 @@ failure unmatched_schema_failure(std::string_view shown_as, const snapshot_match
                         snapshot)
           : fmt::format("to adopt it, bring {} to the form {} gives {} (by hand, or with a deploy fixup), then upgrade again",
                         fmt::join(objects, ", "), snapshot, one ? "it" : "them");
-  return failure(exit_code::schema_mismatch,
-                 fmt::format("{}: no litemig bookkeeping{} and the schema matches no snapshot; closest is {}: {}; {}",
-                             shown_as, alembic ? " (an alembic_version table)" : "", snapshot, one_line(differences),
-                             advice));
+  return failure(exit_code::schema_mismatch, std::string(shown_as),
+                 fmt::format("no litemig bookkeeping{} and the schema matches no snapshot; closest is {}: {}; {}",
+                             alembic ? " (an alembic_version table)" : "", snapshot, one_line(differences), advice));
 }
 
 }  // namespace litemig::detail

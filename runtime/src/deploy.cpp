@@ -49,12 +49,9 @@ class deployment {
                                               seconds_since(started)));
         step_number_ = 0;
       }
-    } catch (const failure& e) {
-      throw step_failed(e.code(), e.what());
-    } catch (const sqlite::error& e) {
-      throw step_failed(e.is_busy() ? exit_code::busy : exit_code::failure, e.what());
-    } catch (const std::exception& e) {
-      throw step_failed(exit_code::failure, e.what());
+    } catch (...) {
+      const auto error = classify(std::current_exception());
+      throw step_failed(error.code(), error.what());
     }
     return result_;
   }
@@ -62,8 +59,9 @@ class deployment {
  private:
   void check_request() const {
     if (migrations_.migrations().empty()) {
-      throw failure(exit_code::usage, fmt::format("{}: no migrations found", migrations_.origin()));
+      throw failure(exit_code::usage, migrations_.origin(), "no migrations found");
     }
+    refuse_edited_migrations(migrations_);
     if (options_.target && (*options_.target < 0 || *options_.target > migrations_.latest_version())) {
       throw failure(exit_code::usage, fmt::format("--to {}: no such migration (the newest is {})", *options_.target,
                                                   migrations_.latest_version()));
@@ -114,9 +112,9 @@ class deployment {
   void fetch() {
     begin(1, "fetch", fmt::format("{} -> {}", source_->describe(), work_dir_.string()));
     if (source_->has_journal()) {
-      throw failure(exit_code::failure, fmt::format("{}: a -wal or -journal file is next to the database, so a copy "
-                                                    "would miss changes: stop the program using it",
-                                                    source_->describe()));
+      throw failure(exit_code::failure, source_->describe(),
+                    "a -wal or -journal file is next to the database, so a copy would miss changes: stop the "
+                    "program using it");
     }
     if (!options_.dry_run) {
       // Migrated under an unpredictable name: a killed deploy never leaves a file named .migrated-v<to>
@@ -127,7 +125,7 @@ class deployment {
     source_->fetch(working_copy_, transfer_watch("fetch", "fetched"));
     fetched_sha256_ = transfer::file_sha256(working_copy_);
     if (source_->sha256() != fetched_sha256_) {
-      throw failure(exit_code::failure, fmt::format("{}: the database changed while it was fetched", source_->describe()));
+      throw failure(exit_code::failure, source_->describe(), "the database changed while it was fetched");
     }
     deploy_checks::check_database(working_copy_, source_->describe());
     const auto status = current(working_copy_);
@@ -177,7 +175,7 @@ class deployment {
     take_source_owner(written);
     written.copy_from(working_copy_);
     if (transfer::file_sha256(written.path()) != fetched_sha256_) {
-      throw failure(exit_code::failure, fmt::format("{}: the backup differs from the fetched copy", local_backup.string()));
+      throw failure(exit_code::failure, local_backup.string(), "the backup differs from the fetched copy");
     }
     deploy_checks::check_database(written.path(), local_backup.string());
     result_.local_backup = written.publish_as_new(backup_stem(prefix_), extension_, '-');
@@ -303,7 +301,7 @@ class deployment {
       }
     }
     if (!lost.empty()) {
-      throw failure(exit_code::failure, fmt::format("{}: rows were lost: {}", working_copy_.string(), lost));
+      throw failure(exit_code::failure, working_copy_.string(), fmt::format("rows were lost: {}", lost));
     }
     log(fmt::format("  schema matches snapshot {}; integrity ok; foreign keys ok; row counts kept", result_.to_version));
   }

@@ -5,10 +5,12 @@
 #include "litemig/quantities.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/health.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/sqlite.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iterator>
@@ -21,7 +23,7 @@ namespace litemig::deploy_checks {
 namespace {
 
 [[noreturn]] void fail(const fs::path& file, std::string_view cause, exit_code code = exit_code::failure) {
-  throw failure(code, fmt::format("{}: {}", file.string(), cause));
+  throw failure(code, file.string(), fmt::format("{}", cause));
 }
 
 // Several lines of a report as one line, for a one-line message.
@@ -45,13 +47,8 @@ void check_database(const fs::path& file, const std::string& shown_as) {
   try {
     sqlite::database db(file, sqlite::open_mode::read_only);
     db.validate();
-    auto check = db.prepare("PRAGMA integrity_check(5)");
-    std::string problems;
-    while (check.step()) {
-      const std::string row = check.column_text(0);
-      if (row != "ok") problems += problems.empty() ? row : "; " + row;
-    }
-    if (!problems.empty()) fail(named, "integrity_check failed: " + problems);
+    const auto findings = examine(db, {.integrity_limit = 5, .foreign_keys = false}).integrity;
+    if (!findings.empty()) fail(named, fmt::format("integrity_check failed: {}", fmt::join(findings, "; ")));
   } catch (const sqlite::error& e) {
     fail(named, fmt::format("not a usable database: {}", e.sqlite_message()));
   }
@@ -59,16 +56,12 @@ void check_database(const fs::path& file, const std::string& shown_as) {
 
 void check_foreign_keys(const fs::path& file) {
   sqlite::database db(file, sqlite::open_mode::read_only);
-  auto check = db.prepare("PRAGMA foreign_key_check");
-  std::int64_t violations = 0;
-  std::string first;
-  while (check.step()) {
-    if (violations++ == 0) {
-      first = fmt::format("table \"{}\" row {} refers to a missing row of \"{}\"", check.column_text(0),
-                          check.is_null(1) ? std::string("?") : check.column_text(1), check.column_text(2));
-    }
-  }
-  if (violations > 0) fail(file, fmt::format("foreign_key_check found {}, first: {}", count_of(violations, "violation"), first));
+  const auto health = examine(db, {.integrity = false});
+  if (health.foreign_keys.empty()) return;
+  const auto& first = health.foreign_keys.front();
+  fail(file, fmt::format("foreign_key_check found {}, first: table \"{}\" row {} refers to a missing row of \"{}\"",
+                         count_of(health.dangling_rows(), "violation"), first.child,
+                         first.first_row ? std::to_string(*first.first_row) : std::string("?"), first.parent));
 }
 
 void check_schema(const fs::path& file, const migration_set& migrations, std::int64_t version) {
@@ -78,8 +71,8 @@ void check_schema(const fs::path& file, const migration_set& migrations, std::in
                            migrations.locate(snapshot_file_name(version))));
   }
   sqlite::database db(file, sqlite::open_mode::read_only);
-  const auto differences =
-      compare(inspect_sql(*snapshot, migrations.locate(snapshot_file_name(version))), inspect(db));
+  const auto expected = inspect_sql(*snapshot, migrations.locate(snapshot_file_name(version)));
+  const auto differences = examine(db, health_checks::schema_against(expected)).schema;
   if (!differences.empty()) {
     fail(file, fmt::format("schema differs from snapshot {}: {}", version, one_line(describe(differences))),
          exit_code::schema_mismatch);
@@ -91,7 +84,7 @@ std::vector<std::string> drifted_views_and_triggers(const fs::path& file, const 
   detail::snapshot_cache snapshots(migrations);
   const schema& expected = snapshots.at(version);
   sqlite::database db(file, sqlite::open_mode::read_only);
-  const auto differences = compare(expected, inspect(db));
+  const auto differences = examine(db, health_checks::schema_against(expected)).schema;
   std::vector<schema_difference> tables;
   std::copy_if(differences.begin(), differences.end(), std::back_inserter(tables),
                [](const schema_difference& d) { return d.kind != schema_difference::object_kind::view &&

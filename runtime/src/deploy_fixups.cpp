@@ -56,7 +56,7 @@ std::string unquote(std::string_view name) {
 
 void read_header_line(fixup& f, std::string_view line, int line_number) {
   const auto bad = [&](std::string_view cause) {
-    throw failure(exit_code::usage, fmt::format("{}:{}: {}", f.file.string(), line_number, cause));
+    throw failure(exit_code::usage, fmt::format("{}:{}", f.file.string(), line_number), std::string(cause));
   };
   line = trim(line.substr(directive.size()));
   const auto space = line.find(' ');
@@ -116,13 +116,13 @@ bool holds(sqlite::database& db, const fixup& f, const std::string& condition) {
   try {
     auto query = db.prepare(condition);
     if (!trim(std::string_view(condition).substr(std::min(condition.size(), query.sql().size()))).empty()) {
-      throw failure(exit_code::usage, fmt::format("{}: the when condition '{}' holds more than one statement",
-                                                  f.file.string(), condition));
+      throw failure(exit_code::usage, f.file.string(),
+                    fmt::format("the when condition '{}' holds more than one statement", condition));
     }
     return query.step() && !query.is_null(0) && query.column_double(0) != 0;
   } catch (const sqlite::error& e) {
-    throw failure(exit_code::usage, fmt::format("{}: the when condition '{}' cannot run: {}", f.file.string(), condition,
-                                                e.sqlite_message()));
+    throw failure(exit_code::usage, f.file.string(),
+                  fmt::format("the when condition '{}' cannot run: {}", condition, e.sqlite_message()));
   }
 }
 
@@ -130,7 +130,7 @@ bool holds(sqlite::database& db, const fixup& f, const std::string& condition) {
 
 std::vector<fixup> read_folder(const fs::path& folder) {
   std::error_code error;
-  if (!fs::is_directory(folder, error)) throw failure(exit_code::usage, fmt::format("{}: no such folder", folder.string()));
+  if (!fs::is_directory(folder, error)) throw failure(exit_code::usage, folder.string(), "no such folder");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder)) {
     if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());

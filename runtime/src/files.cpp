@@ -24,19 +24,20 @@ namespace litemig {
 std::string read_text_file(const fs::path& path) {
   // O_NONBLOCK: opening a FIFO to find out what it is must not wait for a writer.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+  if (fd < 0) throw failure(exit_code::failure, path.string(), "cannot read the file");
   const std::unique_ptr<const int, void (*)(const int*)> closing(&fd, [](const int* open_fd) { ::close(*open_fd); });
   struct stat status {};
-  if (::fstat(fd, &status) != 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+  if (::fstat(fd, &status) != 0) throw failure(exit_code::failure, path.string(), "cannot read the file");
   if (!S_ISREG(status.st_mode)) {
-    throw failure(exit_code::usage, fmt::format("{}: not a regular file ({})", path.string(), detail::file_kind(status.st_mode)));
+    throw failure(exit_code::usage, path.string(),
+                  fmt::format("not a regular file ({})", detail::file_kind(status.st_mode)));
   }
   std::string text;
   std::array<char, 65536> buffer{};
   for (;;) {
     const auto n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", path.string()));
+    if (n < 0) throw failure(exit_code::failure, path.string(), "cannot read the file");
     if (n == 0) break;
     text.append(buffer.data(), static_cast<std::size_t>(n));
   }
@@ -53,8 +54,8 @@ void write_file_atomically(const fs::path& path, std::string_view text) {
     const ssize_t n = ::write(temporary.fd(), text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      throw failure(exit_code::failure,
-                    fmt::format("{}: cannot write the file: {}", path.string(), std::strerror(n < 0 ? errno : ENOSPC)));
+      throw failure(exit_code::failure, path.string(),
+                    fmt::format("cannot write the file: {}", std::strerror(n < 0 ? errno : ENOSPC)));
     }
     written += static_cast<std::size_t>(n);
   }

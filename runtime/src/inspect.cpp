@@ -1,5 +1,7 @@
 #include "litemig/inspect.hpp"
 
+#include "litemig/errors.hpp"
+
 #include "litemig/normalize.hpp"
 #include "litemig/sql_tokens.hpp"
 
@@ -99,8 +101,8 @@ schema inspect(sqlite::database& db) {
       } else if (r.type == "trigger") {
         result.triggers.push_back({r.name, r.table_name, statement_key(r.sql), r.sql});
       }
-    } catch (const std::runtime_error& e) {
-      throw std::runtime_error(fmt::format("{}: {} \"{}\": {}", db.path(), r.type, r.name, e.what()));
+    } catch (const failure& e) {
+      throw failure(e.code(), db.path(), fmt::format("{} \"{}\": {}", r.type, r.name, e.cause()));
     }
   }
   sort_by_name(result.tables);
@@ -116,16 +118,16 @@ schema inspect_sql(std::string_view snapshot_sql, const std::string& origin) {
   try {
     db.execute(snapshot_sql);
   } catch (const sqlite::error& e) {
-    throw std::runtime_error(fmt::format("{}: does not load: {}", origin, e.sqlite_message()));
+    throw failure(exit_code::usage, origin, fmt::format("does not load: {}", e.sqlite_message()));
   }
   return inspect(db);
 }
 
 schema inspect_file(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error(fmt::format("{}: no such file", path.string()));
+  if (!std::filesystem::exists(path)) throw failure(exit_code::failure, path.string(), "no such file");
   if (path.extension() == ".sql") {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read", path.string()));
+    if (!in) throw failure(exit_code::failure, path.string(), "cannot read");
     std::ostringstream text;
     text << in.rdbuf();
     return inspect_sql(text.str(), path.string());

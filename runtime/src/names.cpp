@@ -28,7 +28,7 @@ namespace litemig::detail {
 namespace {
 
 [[noreturn]] void fail(const fs::path& file, std::string_view what, int error_number) {
-  throw failure(exit_code::failure, fmt::format("{}: {}: {}", file.string(), what, std::strerror(error_number)));
+  throw failure(exit_code::failure, file.string(), fmt::format("{}: {}", what, std::strerror(error_number)));
 }
 
 constexpr std::size_t random_name_length = 10;
@@ -130,7 +130,8 @@ std::vector<fs::path> remove_backups_beyond(const fs::path& folder, const std::s
     // Only files litemig could have made: a link or a folder under such a name is someone else's.
     if (entry->symlink_status().type() == fs::file_type::regular) names.push_back(entry->path().filename().string());
   }
-  if (error) throw failure(exit_code::failure, fmt::format("{}: cannot list the backups: {}", folder.string(), error.message()));
+  if (error) throw failure(exit_code::failure, folder.string(),
+                           fmt::format("cannot list the backups: {}", error.message()));
   std::vector<fs::path> removed;
   for (const auto& name : backups_beyond(names, stem, extension, keep)) {
     if (::unlink((folder / name).c_str()) != 0 && errno != ENOENT) fail(folder / name, "cannot remove the old backup", errno);
@@ -154,7 +155,7 @@ fs::path resolve_database_path(const fs::path& path) {
   std::error_code error;
   if (!fs::is_symlink(path, error)) return path;
   auto target = fs::canonical(path, error);
-  if (error) throw failure(exit_code::failure, fmt::format("{}: a symbolic link to a file that does not exist", path.string()));
+  if (error) throw failure(exit_code::failure, path.string(), "a symbolic link to a file that does not exist");
   return target;
 }
 
@@ -293,8 +294,7 @@ void new_file::check_still_ours() const {
   struct stat named {};
   if (::fstat(fd_, &opened) != 0 || ::lstat(path_.c_str(), &named) != 0 || opened.st_dev != named.st_dev ||
       opened.st_ino != named.st_ino) {
-    throw failure(exit_code::failure,
-                  fmt::format("{}: the file was replaced by another one while it was written", path_.string()));
+    throw failure(exit_code::failure, path_.string(), "the file was replaced by another one while it was written");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "litemig/normalize.hpp"
 
+#include "litemig/errors.hpp"
+
 #include "litemig/sql_tokens.hpp"
 #include "litemig/sqlite.hpp"
 
@@ -82,7 +84,7 @@ class table_parser {
   }
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error(fmt::format("cannot read CREATE TABLE ({}): {}", what, std::string(sql_.substr(0, 80))));
+    throw failure(exit_code::failure, fmt::format("cannot read CREATE TABLE ({}): {}", what, std::string(sql_.substr(0, 80))));
   }
 
   bool peek_word(std::string_view w, std::size_t ahead = 0) const {
@@ -495,7 +497,7 @@ virtual_table normalize_virtual_table(std::string_view create_sql) {
 std::string rename_in_create(std::string_view create_sql, std::string_view new_name) {
   const auto tokens = tokenize(create_sql);
   const auto at = name_position(tokens);
-  if (at >= tokens.size()) throw std::runtime_error("cannot find the object name in: " + std::string(create_sql));
+  if (at >= tokens.size()) throw failure(exit_code::failure, "cannot find the object name in: " + std::string(create_sql));
   const auto& name = tokens[at];
   std::string result(create_sql.substr(0, name.offset));
   result += sqlite::quote_identifier(new_name);

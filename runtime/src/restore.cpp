@@ -27,13 +27,13 @@ bool fold_in_companions(const transfer::endpoint& backup, const fs::path& copy) 
     db.validate();
     if (db.query_text("PRAGMA journal_mode").value_or("") == "wal" &&
         db.query_int("PRAGMA wal_checkpoint(TRUNCATE)").value_or(1) != 0) {
-      throw failure(exit_code::failure, fmt::format("{}: cannot checkpoint its -wal file", backup.describe()));
+      throw failure(exit_code::failure, backup.describe(), "cannot checkpoint its -wal file");
     }
   }
   std::error_code missing;
   if (fs::file_size(copy.string() + "-wal", missing) > 0 && !missing) {
-    throw failure(exit_code::failure,
-                  fmt::format("{}: the commits of its -wal file could not be carried into the copy", backup.describe()));
+    throw failure(exit_code::failure, backup.describe(),
+                  "the commits of its -wal file could not be carried into the copy");
   }
   return true;
 }
@@ -49,7 +49,7 @@ restore_result restore(const restore_options& options) {
   restore_result result;
   result.target = target->describe();
   if (!target->folder_exists()) {
-    throw failure(exit_code::failure, fmt::format("{}: the folder to restore into does not exist", target->describe()));
+    throw failure(exit_code::failure, target->describe(), "the folder to restore into does not exist");
   }
   try {
     const transfer::scratch_directory scratch;
@@ -78,11 +78,9 @@ restore_result restore(const restore_options& options) {
     };
     target->replace(copy, replaced_sha256, keep_replaced, {});
     log(fmt::format("restored {} (temporary name checked, then renamed)", target->describe()));
-  } catch (const failure& e) {
-    throw failure(e.code(), fmt::format("{}; {} is unchanged", e.what(), target->describe()));
-  } catch (const sqlite::error& e) {
-    throw failure(e.is_busy() ? exit_code::busy : exit_code::failure,
-                  fmt::format("{}; {} is unchanged", e.what(), target->describe()));
+  } catch (...) {
+    const auto error = classify(std::current_exception());
+    throw failure(error.code(), error.location(), fmt::format("{}; {} is unchanged", error.cause(), target->describe()));
   }
   return result;
 }

@@ -18,7 +18,7 @@ namespace litemig::transfer {
 namespace {
 
 [[noreturn]] void fail(const fs::path& file, std::string_view cause) {
-  throw failure(exit_code::failure, fmt::format("{}: {}", file.string(), cause));
+  throw failure(exit_code::failure, file.string(), fmt::format("{}", cause));
 }
 
 // The type of the file at PATH (not_found when there is none); a failure naming PATH when the

@@ -101,14 +101,14 @@ std::string shell_quote(std::string_view text) {
 
 std::string file_sha256(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw failure(exit_code::failure, fmt::format("{}: cannot read the file", file.string()));
+  if (!in) throw failure(exit_code::failure, file.string(), "cannot read the file");
   detail::sha256 hasher;
   std::vector<char> buffer(1 << 16);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
   }
-  if (in.bad()) throw failure(exit_code::failure, fmt::format("{}: read error", file.string()));
+  if (in.bad()) throw failure(exit_code::failure, file.string(), "read error");
   return hasher.hex();
 }
 

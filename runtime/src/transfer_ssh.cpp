@@ -256,7 +256,7 @@ class ssh_endpoint final : public endpoint {
   }
 
   [[noreturn]] void fail_at(const std::string& remote_path, std::string_view cause) const {
-    throw failure(exit_code::failure, fmt::format("{}:{}: {}", destination(), remote_path, cause));
+    throw failure(exit_code::failure, fmt::format("{}:{}", destination(), remote_path), std::string(cause));
   }
 
   // ssh joins the words of a remote command into one line for the remote shell: each is quoted.
@@ -273,7 +273,7 @@ class ssh_endpoint final : public endpoint {
   // that belong together, so nothing can change between the checks and the rename.
   process_result run_script(const char* script, const std::vector<std::string>& args, const std::string& what) const {
     auto result = run_script_status(script, args);
-    if (!result.succeeded()) throw failure(exit_code::failure, fmt::format("{}: {}", what, reason(result)));
+    if (!result.succeeded()) throw failure(exit_code::failure, what, fmt::format("{}", reason(result)));
     return result;
   }
 
@@ -285,7 +285,7 @@ class ssh_endpoint final : public endpoint {
 
   process_result run_remote(const std::vector<std::string>& command, const std::string& what) const {
     auto result = remote(command);
-    if (!result.succeeded()) throw failure(exit_code::failure, fmt::format("{}: {}", what, reason(result)));
+    if (!result.succeeded()) throw failure(exit_code::failure, what, fmt::format("{}", reason(result)));
     return result;
   }
 
@@ -322,7 +322,7 @@ class ssh_endpoint final : public endpoint {
     argv.push_back(from);
     argv.push_back(to);
     const auto result = run_process(argv, waiting);
-    if (!result.succeeded()) throw failure(exit_code::failure, fmt::format("{}: {}", what, reason(result)));
+    if (!result.succeeded()) throw failure(exit_code::failure, what, fmt::format("{}", reason(result)));
   }
 
   void remove_quietly(const std::string& remote_path) const noexcept {

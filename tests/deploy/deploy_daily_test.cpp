@@ -69,12 +69,12 @@ TEST_F(DeployDaily, AFixupRunsOnlyWhenItsHeaderSaysSoAndTheNextDeploySkipsIt) {
   EXPECT_EQ(rows(db, "tune").size(), 5U);
 
   // The database is newer now: rerunning the repair would put back the version-1 view and fail verify.
-  const std::string deployed_sha = sha256_of(db);
+  const std::string deployed_sha = file_sha256(db);
   const auto second = deploy({"--fixups", fixups.string(), "--upload", "--yes"});
   ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
   EXPECT_TRUE(has(second.out, "skipped 001_repair_tune_list.sql: version 3 is not in 0-1")) << second.out;
   EXPECT_TRUE(has(second.out, "nothing to upload")) << second.out;
-  EXPECT_EQ(sha256_of(db), deployed_sha);
+  EXPECT_EQ(file_sha256(db), deployed_sha);
 }
 
 TEST_F(DeployDaily, AViewBrokenConditionAloneSkipsAViewThatCompiles) {
@@ -88,7 +88,7 @@ TEST_F(DeployDaily, AViewBrokenConditionAloneSkipsAViewThatCompiles) {
 }
 
 TEST_F(DeployDaily, AFixupHeaderThatCannotBeReadIsOneLineAndChangesNothing) {
-  const std::string before = sha256_of(db);
+  const std::string before = file_sha256(db);
   for (const auto& [header, cause] : std::vector<std::pair<std::string, std::string>>{
            {"-- litemig:fixup versions two", "is not a list of versions"},
            {"-- litemig:fixup versions 3-1", "is not a list of versions"},
@@ -102,7 +102,7 @@ TEST_F(DeployDaily, AFixupHeaderThatCannotBeReadIsOneLineAndChangesNothing) {
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
     EXPECT_TRUE(has(result.err, (fixups / "001_fixup.sql").string() + ":2: ")) << result.err;
     EXPECT_TRUE(has(result.err, cause)) << result.err;
-    EXPECT_EQ(sha256_of(db), before);
+    EXPECT_EQ(file_sha256(db), before);
   }
   for (const auto& condition : {"SELECT count(*) FROM no_such_table", "DELETE FROM note",
                                 "SELECT 1; DELETE FROM note"}) {
@@ -111,7 +111,7 @@ TEST_F(DeployDaily, AFixupHeaderThatCannotBeReadIsOneLineAndChangesNothing) {
     const auto result = deploy({"--fixups", fixups.string(), "--upload", "--yes"});
     EXPECT_EQ(result.exit_code, 2) << result.err;
     EXPECT_TRUE(has(result.err, (fixups / "001_fixup.sql").string() + ": the when condition")) << result.err;
-    EXPECT_EQ(sha256_of(db), before);
+    EXPECT_EQ(file_sha256(db), before);
   }
 }
 
@@ -120,14 +120,14 @@ TEST_F(DeployDaily, DryRunListsTheFixupsThatWouldRunWithWhyAndTheViewsTheMigrate
   litemig::sqlite::database(db).execute("DROP VIEW tune_list; CREATE VIEW tune_list AS SELECT id FROM tune;");
   write_file(fixups / "001_repair_tune_list.sql", repair_view_v1);
   write_file(fixups / "002_notes.sql", "-- litemig:fixup versions 1\nUPDATE note SET body = trim(body);\n");
-  const std::string before = sha256_of(db);
+  const std::string before = file_sha256(db);
   const auto result = deploy({"--fixups", fixups.string(), "--dry-run"});
   ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
   EXPECT_TRUE(has(result.out, "-- fixup 001_repair_tune_list.sql skipped: view \"tune_list\" compiles")) << result.out;
   EXPECT_TRUE(has(result.out, "-- fixup 002_notes.sql would run: version 1 is in 1\n-- litemig:fixup versions 1\nUPDATE note")) << result.out;
   EXPECT_TRUE(has(result.out, "-- the migrate step would recreate view \"tune_list\"")) << result.out;
   EXPECT_TRUE(has(result.out, "-- migration 0002_tune_mode.sql")) << result.out;
-  EXPECT_EQ(sha256_of(db), before);
+  EXPECT_EQ(file_sha256(db), before);
   EXPECT_FALSE(fs::exists(backups));
 
   const auto json = deploy({"--fixups", fixups.string(), "--dry-run", "--json"});
@@ -140,7 +140,7 @@ TEST_F(DeployDaily, AnUnversionedDatabaseThatMatchesNoSnapshotIsToldWhatWouldAdo
   fs::remove(db);
   make_database_without_bookkeeping(db, migrations, 2);
   break_view(db);
-  const std::string before = sha256_of(db);
+  const std::string before = file_sha256(db);
   const auto result = deploy({"--upload", "--yes"});
   EXPECT_EQ(result.exit_code, 4) << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
@@ -149,14 +149,14 @@ TEST_F(DeployDaily, AnUnversionedDatabaseThatMatchesNoSnapshotIsToldWhatWouldAdo
       << result.err;
   EXPECT_TRUE(has(result.err, "add a fixup (--fixups) that recreates view \"tune_list\" as snapshot 2 has it")) << result.err;
   EXPECT_TRUE(has(result.err, "`litemig stamp --to 2`")) << result.err;
-  EXPECT_EQ(sha256_of(db), before);
+  EXPECT_EQ(file_sha256(db), before);
 
   // A fixup that does not help: the same advice, after the fixups.
   write_file(fixups / "001_noop.sql", "SELECT 1;\n");
   const auto after_fixups = deploy({"--fixups", fixups.string(), "--upload", "--yes"});
   EXPECT_EQ(after_fixups.exit_code, 4) << after_fixups.err;
   EXPECT_TRUE(has(after_fixups.err, "`litemig stamp --to 2` on it after checking (after the fixups)")) << after_fixups.err;
-  EXPECT_EQ(sha256_of(db), before);
+  EXPECT_EQ(file_sha256(db), before);
 }
 
 TEST_F(DeployDaily, VacuumShrinksTheMigratedCopyBeforeTheUpload) {
@@ -206,7 +206,7 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
   fs::create_directory(backups / "tunetrees.20180101T000000Z.v1-v2.sqlite3");
   const fs::path victim = plant_copy(root, "victim.sqlite3");
   fs::create_symlink(victim, backups / "tunetrees.20170101T000000Z.v1-v2.sqlite3");
-  const std::string victim_sha = sha256_of(victim);
+  const std::string victim_sha = file_sha256(victim);
 
   const auto result = deploy({"--keep-backups", "2", "--upload", "--yes"});
   ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
@@ -220,7 +220,7 @@ TEST_F(DeployDaily, KeepBackupsRemovesOnlyTheOlderBackupsOfItsOwnScheme) {
   for (const auto& file : foreign) EXPECT_TRUE(fs::exists(file)) << file;
   EXPECT_TRUE(fs::is_directory(backups / "tunetrees.20180101T000000Z.v1-v2.sqlite3"));
   EXPECT_TRUE(fs::is_symlink(backups / "tunetrees.20170101T000000Z.v1-v2.sqlite3"));
-  EXPECT_EQ(sha256_of(victim), victim_sha);
+  EXPECT_EQ(file_sha256(victim), victim_sha);
   std::vector<std::string> kept;
   for (const auto& entry : fs::directory_iterator(backups)) {
     const auto name = entry.path().filename().string();
@@ -240,11 +240,11 @@ TEST_F(DeployDaily, EveryBackupFollowsOneNamingScheme) {
   const fs::path local = root / "local" / "tunetrees.sqlite3";
   fs::create_directories(local.parent_path());
   make_production_database(local, migrations, 1);
-  const auto upgraded = deploy_test::litemig({"upgrade", "--db", local.string(), "--dir", migrations.string(), "--to", "2"});
+  const auto upgraded = deploy_test::run_tool({"upgrade", "--db", local.string(), "--dir", migrations.string(), "--to", "2"});
   ASSERT_EQ(upgraded.exit_code, 0) << upgraded.err;
   const auto deployed = deploy({"--upload", "--yes"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
-  const auto restored = deploy_test::litemig({"restore", "--backup", files_containing(backups, ".v1-v3")[0].string(), "--db",
+  const auto restored = deploy_test::run_tool({"restore", "--backup", files_containing(backups, ".v1-v3")[0].string(), "--db",
                                  db.string(), "--yes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   std::vector<std::string> names;

@@ -21,7 +21,7 @@ TEST_F(DeployLocal, UploadMigratesInPlaceAndKeepsAVerifiedBackup) {
 
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), original_sha);
   EXPECT_TRUE(files_containing(backups, ".migrated-v").empty()) << "the uploaded copy is not left behind";
   EXPECT_TRUE(files_containing(db.parent_path(), ".litemig-upload-").empty());
   for (const char* step : {"step 1/6 fetch", "step 2/6 backup", "step 3/6 fixups", "step 4/6 migrate",
@@ -33,7 +33,7 @@ TEST_F(DeployLocal, UploadMigratesInPlaceAndKeepsAVerifiedBackup) {
 TEST_F(DeployLocal, WithoutUploadTheSourceStaysAndTheMigratedCopyIsNamed) {
   const auto result = deploy({"--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   const auto copies = files_containing(backups, ".migrated-v");
   ASSERT_EQ(copies.size(), 1U);
   EXPECT_EQ(user_version(copies[0]), 3);
@@ -46,7 +46,7 @@ TEST_F(DeployLocal, WithoutUploadTheSourceStaysAndTheMigratedCopyIsNamed) {
 TEST_F(DeployLocal, DryRunPrintsThePlanAndChangesNothing) {
   const auto result = deploy({"--dry-run", "--upload"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   EXPECT_FALSE(fs::exists(backups));
   EXPECT_NE(result.out.find("at version 1"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("0002_tune_mode.sql"), std::string::npos) << result.out;
@@ -68,12 +68,12 @@ TEST_F(DeployLocal, FixupRepairsABrokenViewThatStopsTheAdoption) {
   fs::remove(db);
   make_database_without_bookkeeping(db, migrations, 2);
   break_view(db);
-  const std::string broken_sha = sha256_of(db);
+  const std::string broken_sha = file_sha256(db);
 
   const auto without_fixup = deploy({"--upload", "--yes"});
   EXPECT_EQ(without_fixup.exit_code, 4) << "no snapshot matches: schema mismatch";
   EXPECT_NE(without_fixup.err.find("step 1 (fetch) failed"), std::string::npos) << without_fixup.err;
-  EXPECT_EQ(sha256_of(db), broken_sha);
+  EXPECT_EQ(file_sha256(db), broken_sha);
 
   const fs::path fixups = root / "fixups";
   write_file(fixups / "001_repair_tune_list.sql",
@@ -96,19 +96,19 @@ TEST_F(DeployLocal, AFailingFixupStopsTheDeployAtStepThree) {
   EXPECT_NE(result.err.find("step 3 (fixups) failed: fixup " + (fixups / "001_broken.sql").string()),
             std::string::npos)
       << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
 }
 
 TEST_F(DeployLocal, AFailingMigrationLeavesTheSourceByteIdenticalAndNamesTheBackup) {
   const fs::path failing = root / "failing";
   write_failing_migrations(failing);
-  const auto result = litemig({"deploy", "--source", db.string(), "--dir", failing.string(), "--backup-dir",
+  const auto result = run_tool({"deploy", "--source", db.string(), "--dir", failing.string(), "--backup-dir",
                                backups.string(), "--upload", "--yes"});
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), original_sha);
   EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(local_backups[0].string()), std::string::npos) << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line: " << result.err;
@@ -118,17 +118,17 @@ TEST_F(DeployLocal, UploadWithoutATerminalNeedsYes) {
   const auto result = deploy({"--upload"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("--yes"), std::string::npos) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   EXPECT_FALSE(fs::exists(backups));
 }
 
 TEST_F(DeployLocal, ACorruptSourceStopsAtFetch) {
   write_file(db, std::string(4096, 'x'));
-  const std::string garbage_sha = sha256_of(db);
+  const std::string garbage_sha = file_sha256(db);
   const auto result = deploy({"--upload", "--yes"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("step 1 (fetch) failed"), std::string::npos) << result.err;
-  EXPECT_EQ(sha256_of(db), garbage_sha);
+  EXPECT_EQ(file_sha256(db), garbage_sha);
 }
 
 TEST_F(DeployLocal, ADatabaseWithAWriteAheadLogIsNotCopied) {
@@ -137,32 +137,32 @@ TEST_F(DeployLocal, ADatabaseWithAWriteAheadLogIsNotCopied) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("step 1 (fetch) failed"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("-wal"), std::string::npos) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
 }
 
 TEST_F(DeployLocal, RestoreBringsBackTheExactRowsAndKeepsTheReplacedFile) {
   ASSERT_EQ(deploy({"--upload", "--yes"}).exit_code, 0);
-  const std::string migrated_sha = sha256_of(db);
+  const std::string migrated_sha = file_sha256(db);
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
 
-  const auto result = litemig({"restore", "--backup", local_backups[0].string(), "--db", db.string(), "--yes"});
+  const auto result = run_tool({"restore", "--backup", local_backups[0].string(), "--db", db.string(), "--yes"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   EXPECT_EQ(rows(db, "note"), original_notes);
   EXPECT_NE(result.out.find("version 1"), std::string::npos) << result.out;
   const auto kept = files_containing(db.parent_path(), ".replaced.");
   ASSERT_EQ(kept.size(), 1U);
-  EXPECT_EQ(sha256_of(kept[0]), migrated_sha);
+  EXPECT_EQ(file_sha256(kept[0]), migrated_sha);
 }
 
 TEST_F(DeployLocal, RestoreRefusesABackupThatFailsItsChecks) {
   const fs::path bad = root / "bad.sqlite3";
   write_file(bad, "SQLite format 3" + std::string(2000, '\0'));
-  const auto result = litemig({"restore", "--backup", bad.string(), "--db", db.string(), "--yes"});
+  const auto result = run_tool({"restore", "--backup", bad.string(), "--db", db.string(), "--yes"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(db.string() + " is unchanged"), std::string::npos) << result.err;
-  EXPECT_EQ(sha256_of(db), original_sha);
+  EXPECT_EQ(file_sha256(db), original_sha);
   EXPECT_TRUE(files_containing(db.parent_path(), ".replaced.").empty());
 }
 
@@ -176,21 +176,21 @@ TEST(DeployApp, TunetreesDbDeployUsesTheMigrationsBuiltIntoTheApp) {
   const fs::path db = root / "prod" / "production.sqlite3";
   fs::create_directories(db.parent_path());
   fs::copy_file(fixture, db);
-  const std::string fixture_sha = sha256_of(db);
+  const std::string fixture_sha = file_sha256(db);
   const fs::path backups = root / "backups";
 
   const auto plan = run(LITEMIG_TUNETREES, {"db", "deploy", "--source", db.string(), "--backup-dir",
                                             backups.string(), "--dry-run"});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("-- migration 0002_"), std::string::npos) << plan.out;
-  EXPECT_EQ(sha256_of(db), fixture_sha);
+  EXPECT_EQ(file_sha256(db), fixture_sha);
 
   const auto deployed = run(LITEMIG_TUNETREES, {"db", "deploy", "--source", db.string(), "--backup-dir",
                                                 backups.string(), "--upload", "--yes"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U) << "the app names its backups tunetrees.<time>.v1-vN.sqlite3";
-  EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), fixture_sha);
   EXPECT_GT(user_version(db), 1);
 #endif
 }

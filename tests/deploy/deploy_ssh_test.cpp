@@ -47,14 +47,14 @@ class DeploySsh : public ::testing::Test {
     remote_db = remote_dir / "tunetrees.sqlite3";
     make_production_database(remote_db, migrations, 1);
     backups = root / "backups";
-    original_sha = sha256_of(remote_db);
+    original_sha = file_sha256(remote_db);
     original_notes = rows(remote_db, "note");
   }
 
   command_result litemig_ssh(std::vector<std::string> args) {
     const auto client = server->client_arguments();
     args.insert(args.end(), client.begin(), client.end());
-    return litemig(args);
+    return run_tool(args);
   }
 
   command_result deploy(const fs::path& dir, std::vector<std::string> extra) {
@@ -65,7 +65,7 @@ class DeploySsh : public ::testing::Test {
   }
 
   void expect_remote_untouched() {
-    EXPECT_EQ(sha256_of(remote_db), original_sha) << "the remote database must be byte-identical";
+    EXPECT_EQ(file_sha256(remote_db), original_sha) << "the remote database must be byte-identical";
     EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty()) << "no temporary upload left behind";
   }
 
@@ -90,10 +90,10 @@ TEST_F(DeploySsh, MigratesVerifiesAndUploadsWithBothBackups) {
 
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), original_sha);
   const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(remote_backups[0]), original_sha);
   EXPECT_NE(result.out.find("remote backup"), std::string::npos) << result.out;
 }
 
@@ -106,10 +106,10 @@ TEST_F(DeploySsh, AFailingMigrationUploadsNothingAndKeepsBothBackups) {
   EXPECT_NE(result.err.find("step 4 (migrate) failed"), std::string::npos) << result.err;
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(local_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), original_sha);
   const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(remote_backups[0]), original_sha);
+  EXPECT_EQ(file_sha256(remote_backups[0]), original_sha);
   EXPECT_NE(result.err.find(local_backups[0].string()), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(remote_backups[0].string()), std::string::npos) << result.err;
 }
@@ -175,7 +175,7 @@ TEST_F(DeploySsh, ATuneTreesProductionCopyIsDeployedWithTheProductMigrations) {
   fs::remove(remote_db);
   fs::copy_file(fixture, remote_db);
   fs::permissions(remote_db, fs::perms::owner_read | fs::perms::owner_write);
-  const std::string fixture_sha = sha256_of(remote_db);
+  const std::string fixture_sha = file_sha256(remote_db);
   const auto tunes = rows(remote_db, "tune");
 
   const auto result = deploy(product_migrations, {"--upload", "--yes"});
@@ -184,14 +184,14 @@ TEST_F(DeploySsh, ATuneTreesProductionCopyIsDeployedWithTheProductMigrations) {
   EXPECT_EQ(rows(remote_db, "tune").size(), tunes.size());
   const auto remote_backups = files_containing(remote_dir, "tunetrees.20");
   ASSERT_EQ(remote_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(remote_backups[0]), fixture_sha);
+  EXPECT_EQ(file_sha256(remote_backups[0]), fixture_sha);
   const auto local_backups = files_containing(backups, ".v1-v");
   ASSERT_EQ(local_backups.size(), 1U);
-  EXPECT_EQ(sha256_of(local_backups[0]), fixture_sha);
+  EXPECT_EQ(file_sha256(local_backups[0]), fixture_sha);
 }
 
 TEST_F(DeploySsh, AnUnreachableHostFailsAtFetch) {
-  const auto result = litemig({"deploy", "--source", "ssh://127.0.0.1:1/srv/x.sqlite3", "--dir", migrations.string(),
+  const auto result = run_tool({"deploy", "--source", "ssh://127.0.0.1:1/srv/x.sqlite3", "--dir", migrations.string(),
                                "--backup-dir", backups.string(), "--ssh-option", "BatchMode=yes"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("step 1 (fetch) failed"), std::string::npos) << result.err;
@@ -209,7 +209,7 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
       litemig_ssh({"restore", "--backup", server->url(remote_backups[0]), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_remote.exit_code, 0) << from_remote.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
-  EXPECT_EQ(sha256_of(remote_db), original_sha);
+  EXPECT_EQ(file_sha256(remote_db), original_sha);
   EXPECT_NE(from_remote.out.find("version 1"), std::string::npos) << from_remote.out;
 
   const auto again = deploy(migrations, {"--upload", "--yes"});
@@ -218,7 +218,7 @@ TEST_F(DeploySsh, RestoreFromEachKindOfBackupBringsBackTheExactRows) {
   const auto from_local = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(from_local.exit_code, 0) << from_local.err;
   EXPECT_EQ(rows(remote_db, "note"), original_notes);
-  EXPECT_EQ(sha256_of(remote_db), original_sha);
+  EXPECT_EQ(file_sha256(remote_db), original_sha);
   EXPECT_TRUE(files_containing(remote_dir, ".litemig-upload-").empty());
 }
 
@@ -234,7 +234,7 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
   ASSERT_EQ(::chmod(real.c_str(), 0640), 0);
   const fs::path victim = root / "victim";
   write_file(victim, "outside the database's folder");
-  const std::string victim_sha = sha256_of(victim);
+  const std::string victim_sha = file_sha256(victim);
   // Links at the names of the remote backups of the coming seconds, to the victim and to nothing.
   std::vector<fs::path> planted;
   for (int s = -1; s <= 30; ++s) {
@@ -255,7 +255,7 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
       EXPECT_EQ(info.st_gid, 65534u);
     }
     EXPECT_EQ(info.st_mode & 07777, 0640u);
-    EXPECT_EQ(sha256_of(victim), victim_sha) << "a planted link was followed";
+    EXPECT_EQ(file_sha256(victim), victim_sha) << "a planted link was followed";
     EXPECT_TRUE(files_containing(root, "new_").empty()) << "a file was created through a planted link";
     for (const auto& link : planted) EXPECT_TRUE(fs::is_symlink(link)) << link;
     EXPECT_TRUE(files_containing(real.parent_path(), ".litemig-upload-").empty());
@@ -270,7 +270,7 @@ TEST_F(DeploySsh, ALinkedRemoteDatabaseIsUpdatedThroughItsLinkKeepingOwnerAndMod
   ASSERT_EQ(local_backups.size(), 1U);
   const auto restored = litemig_ssh({"restore", "--backup", local_backups[0].string(), "--db", server->url(remote_db), "--yes"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
-  EXPECT_EQ(sha256_of(real), original_sha);
+  EXPECT_EQ(file_sha256(real), original_sha);
   expect_kept();
 }
 

@@ -6,16 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
-
-extern char** environ;
-
 namespace deploy_test {
 
 namespace {
@@ -56,37 +46,12 @@ void add_rows(const fs::path& db) {
 }  // namespace
 
 command_result run(const std::string& program, const std::vector<std::string>& args) {
-  const fs::path capture = fresh_dir("capture");
-  const std::string out_file = (capture / "out").string();
-  const std::string err_file = (capture / "err").string();
   std::vector<std::string> argv{program};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> raw;
-  for (auto& arg : argv) raw.push_back(arg.data());
-  raw.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, raw[0], &actions, nullptr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  command_result result;
-  if (rc != 0) {
-    result.err = "cannot start " + program;
-    return result;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_file(out_file);
-  result.err = read_file(err_file);
-  return result;
+  return litemig::testing::run(std::move(argv), fresh_dir("capture"));
 }
 
-command_result litemig(const std::vector<std::string>& args) { return run(LITEMIG_CLI, args); }
+command_result run_tool(const std::vector<std::string>& args) { return run(LITEMIG_CLI, args); }
 
 void local_deploy_test::SetUp() {
   root = fresh_dir("work");
@@ -96,7 +61,7 @@ void local_deploy_test::SetUp() {
   fs::create_directories(db.parent_path());
   make_production_database(db, migrations, 1);
   backups = root / "backups";
-  original_sha = sha256_of(db);
+  original_sha = file_sha256(db);
   original_notes = rows(db, "note");
 }
 
@@ -104,41 +69,7 @@ command_result local_deploy_test::deploy(std::vector<std::string> extra) {
   std::vector<std::string> args{"deploy", "--source", db.string(), "--dir", migrations.string(),
                                 "--backup-dir", backups.string()};
   args.insert(args.end(), extra.begin(), extra.end());
-  return litemig(args);
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  // Outside a test (suite set-up) the folder is per process: ctest runs tests in parallel.
-  const std::string test_name = test ? std::string(test->test_suite_name()) + "." + test->name()
-                                     : "suite-" + std::to_string(::getpid());
-  const fs::path dir = fs::path(LITEMIG_BINARY_DIR) / "deploy-tests" / test_name / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << text;
-}
-
-std::string sha256_of(const fs::path& file) { return litemig::sha256_hex(read_file(file)); }
-
-std::vector<fs::path> files_containing(const fs::path& folder, const std::string& part) {
-  std::vector<fs::path> found;
-  if (!fs::exists(folder)) return found;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.path().filename().string().find(part) != std::string::npos) found.push_back(entry.path());
-  }
-  return found;
+  return run_tool(args);
 }
 
 void write_migrations(const fs::path& dir) {

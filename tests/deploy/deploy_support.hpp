@@ -1,6 +1,8 @@
-// Helpers for the deploy tests: scratch folders, running the litemig executable, a small
-// migrations directory and a production database at an old version with real rows.
+// The deploy suite's fixtures over the shared test support: a small migrations directory and a
+// production database at an old version with real rows.
 #pragma once
+
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,27 +12,13 @@
 
 namespace deploy_test {
 
-namespace fs = std::filesystem;
+using namespace litemig::testing;
+using command_result = process_result;
 
-struct command_result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs PROGRAM with ARGS (no shell), stdin from /dev/null, and collects its output.
+// Runs PROGRAM (a path or a name in PATH) with ARGS, no shell, and collects its output.
 command_result run(const std::string& program, const std::vector<std::string>& args);
 // Runs the litemig executable under test.
-command_result litemig(const std::vector<std::string>& args);
-
-// An empty folder for one test, named after it.
-fs::path fresh_dir(const std::string& name);
-
-std::string read_file(const fs::path& file);
-void write_file(const fs::path& file, const std::string& text);
-std::string sha256_of(const fs::path& file);
-// Files in FOLDER whose names contain PART.
-std::vector<fs::path> files_containing(const fs::path& folder, const std::string& part);
+command_result run_tool(const std::vector<std::string>& args);
 
 // Writes migrations 0001..0003 with their snapshots: tune/note tables, a tune_list view,
 // 0002 adds tune.mode, 0003 renames note.body to note.text (which re-reads every view).

@@ -14,7 +14,7 @@
 
 using namespace litemig;
 using litemig::testing::migration_harness;
-using litemig::testing::read_text;
+using litemig::testing::read_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,7 +32,7 @@ TEST(Corpus, EveryConsecutiveHistoryPairMigratesWithData) {
   for (int n = 1; n <= 73; ++n, ++steps) {
     const auto file = history / fmt::format("{:03}.sql", n);
     if (!fs::exists(file)) break;
-    h.set_reference(read_text(file));
+    h.set_reference(read_file(file));
     const auto result = h.generate_accepting_suggestions();
     ASSERT_EQ(result.result, generate_result::outcome::written) << file;
     ASSERT_EQ(h.generate().result, generate_result::outcome::no_changes) << "no convergence at " << file;
@@ -54,11 +54,11 @@ TEST(Corpus, RealFixtureUpgradesWithoutLosingARow) {
   const auto history = corpus / "tunetrees-history";
   if (!fs::exists(fixture) || !fs::exists(history)) GTEST_SKIP() << "corpus not available";
   migration_harness h("fixture");
-  h.set_reference(read_text(history / "070.sql"));
+  h.set_reference(read_file(history / "070.sql"));
   ASSERT_EQ(h.generate().result, generate_result::outcome::written);
   // Our change: a NOT NULL column with a default in the middle of practice_record, interval
   // INTEGER -> REAL (a rebuild under the three views), and a rename on tune.
-  auto sql = read_text(history / "070.sql");
+  auto sql = read_file(history / "070.sql");
   const auto replace = [&](const std::string& from, const std::string& to) {
     const auto at = sql.find(from);
     ASSERT_NE(at, std::string::npos) << from;

@@ -34,19 +34,8 @@ void expect_migrates(const std::string& before, const std::string& after, const 
   EXPECT_EQ(h.generate(hints_text).result, generate_result::outcome::no_changes) << "generate does not converge";
 }
 
-struct command_result {
-  int exit_code;
-  std::string output;
-};
-
-command_result run_cli(const std::string& arguments) {
-  const auto command = fmt::format("\"{}\" {} 2>&1", LITEMIG_CLI, arguments);
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), output};
+litemig::testing::process_result run_cli(const std::string& arguments) {
+  return litemig::testing::run_shell(fmt::format("\"{}\" {}", LITEMIG_CLI, arguments));
 }
 
 std::string quoted(const fs::path& path) { return "\"" + path.string() + "\""; }
@@ -81,10 +70,10 @@ TEST(Generate, NoDifferenceWritesNothing) {
   migration_harness h("none");
   h.set_reference("CREATE TABLE a(x)");
   h.generate();
-  const auto sum_before = litemig::testing::read_text(h.migrations() / "litemig.sum");
+  const auto sum_before = litemig::testing::read_file(h.migrations() / "litemig.sum");
   h.set_reference("create table \"A\" (\"x\")  ;");
   EXPECT_EQ(h.generate().result, generate_result::outcome::no_changes);
-  EXPECT_EQ(litemig::testing::read_text(h.migrations() / "litemig.sum"), sum_before);
+  EXPECT_EQ(litemig::testing::read_file(h.migrations() / "litemig.sum"), sum_before);
 }
 
 TEST(Generate, OutputIsDeterministic) {
@@ -96,7 +85,7 @@ TEST(Generate, OutputIsDeterministic) {
     h->generate();
   }
   for (const auto* name : {"litemig.sum", "snapshots/0002.sql"}) {
-    EXPECT_EQ(litemig::testing::read_text(a.migrations() / name), litemig::testing::read_text(b.migrations() / name));
+    EXPECT_EQ(litemig::testing::read_file(a.migrations() / name), litemig::testing::read_file(b.migrations() / name));
   }
   EXPECT_EQ(a.read_migration(2), b.read_migration(2));
 }
@@ -246,11 +235,11 @@ TEST(Generate, DecisionsWriteNothingAndPrintHintLines) {
   h.generate();
   h.set_reference("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, n INTEGER NOT NULL)");
   const auto result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.reference()), quoted(h.migrations())));
-  EXPECT_EQ(result.exit_code, 3) << result.output;
-  EXPECT_NE(result.output.find("hint: rename column t.title to name\n"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("hint: drop column t.title\n"), std::string::npos);
-  EXPECT_NE(result.output.find("hint: drop table gone\n"), std::string::npos);
-  EXPECT_NE(result.output.find("hint: fill t.n with 0\n"), std::string::npos);
+  EXPECT_EQ(result.exit_code, 3) << result.out;
+  EXPECT_NE(result.out.find("hint: rename column t.title to name\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("hint: drop column t.title\n"), std::string::npos);
+  EXPECT_NE(result.out.find("hint: drop table gone\n"), std::string::npos);
+  EXPECT_NE(result.out.find("hint: fill t.n with 0\n"), std::string::npos);
   EXPECT_FALSE(fs::exists(h.migrations() / "snapshots" / "0002.sql"));
 }
 
@@ -262,9 +251,9 @@ TEST(Generate, UnusedHintsAreWarnings) {
   std::ofstream(h.dir() / "hints.txt") << "drop table nothing_here\n";
   const auto result = run_cli(fmt::format("generate --schema {} --dir {} --hints {}", quoted(h.reference()), quoted(h.migrations()),
                                           quoted(h.dir() / "hints.txt")));
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("warning: " + (h.dir() / "hints.txt").string() + ":1: hint names nothing"), std::string::npos)
-      << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("warning: " + (h.dir() / "hints.txt").string() + ":1: hint names nothing"), std::string::npos)
+      << result.out;
 }
 
 TEST(Generate, BadInputIsOneLineNamingTheFile) {
@@ -272,13 +261,13 @@ TEST(Generate, BadInputIsOneLineNamingTheFile) {
   const auto dir = quoted(h.migrations());
   auto result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.dir() / "missing.sqlite3"), dir));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("missing.sqlite3: reference database not found"), std::string::npos) << result.output;
+  EXPECT_NE(result.out.find("missing.sqlite3: reference database not found"), std::string::npos) << result.out;
 
   std::ofstream(h.dir() / "text.sqlite3") << std::string(2048, 'x');
   result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.dir() / "text.sqlite3"), dir));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("text.sqlite3: cannot read the reference database: not an SQLite database"), std::string::npos)
-      << result.output;
+  EXPECT_NE(result.out.find("text.sqlite3: cannot read the reference database: not an SQLite database"), std::string::npos)
+      << result.out;
 
   h.set_reference("CREATE TABLE t(a)");
   std::ofstream(h.dir() / "bad-hints.txt") << "# first\nrename column t to\n";
@@ -286,7 +275,7 @@ TEST(Generate, BadInputIsOneLineNamingTheFile) {
   h.set_reference("CREATE TABLE t(b)");
   result = run_cli(fmt::format("generate --schema {} --dir {} --hints {}", quoted(h.reference()), dir, quoted(h.dir() / "bad-hints.txt")));
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("bad-hints.txt:2: malformed hint"), std::string::npos) << result.output;
+  EXPECT_NE(result.out.find("bad-hints.txt:2: malformed hint"), std::string::npos) << result.out;
 
   h.set_reference("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;");
   {
@@ -295,8 +284,8 @@ TEST(Generate, BadInputIsOneLineNamingTheFile) {
   }
   result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.reference()), dir));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("view \"v\" does not compile"), std::string::npos) << result.output;
-  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.out.find("view \"v\" does not compile"), std::string::npos) << result.out;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
 }
 
 TEST(Generate, AnEditedMigrationIsCaughtUntilRehashed) {
@@ -307,13 +296,13 @@ TEST(Generate, AnEditedMigrationIsCaughtUntilRehashed) {
   std::ofstream(file, std::ios::app) << "-- a data fix added by hand\n";
   h.set_reference("CREATE TABLE t(a, b)");
   auto result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.reference()), quoted(h.migrations())));
-  EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("0001_initial.sql changed since the sum was written"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("litemig hash --dir"), std::string::npos);
+  EXPECT_EQ(result.exit_code, 6);
+  EXPECT_NE(result.out.find("0001_initial.sql changed since the sum was written"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("litemig hash --dir"), std::string::npos);
   EXPECT_EQ(run_cli(fmt::format("hash --dir {}", quoted(h.migrations()))).exit_code, 0);
   result = run_cli(fmt::format("generate --schema {} --dir {}", quoted(h.reference()), quoted(h.migrations())));
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(litemig::testing::read_text(file).find("a data fix added by hand"), std::string::npos) << "an edit was overwritten";
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(litemig::testing::read_file(file).find("a data fix added by hand"), std::string::npos) << "an edit was overwritten";
 }
 
 TEST(Diff, PrintsThePlanBetweenFilesAndWritesNothing) {
@@ -322,7 +311,7 @@ TEST(Diff, PrintsThePlanBetweenFilesAndWritesNothing) {
   std::ofstream(h.dir() / "b.sql") << "CREATE TABLE t(a, b DEFAULT 1);";
   const auto result = run_cli(fmt::format("diff {} {}", quoted(h.dir() / "a.sql"), quoted(h.dir() / "b.sql")));
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_NE(result.output.find("ALTER TABLE \"t\" ADD COLUMN b DEFAULT 1;"), std::string::npos) << result.output;
+  EXPECT_NE(result.out.find("ALTER TABLE \"t\" ADD COLUMN b DEFAULT 1;"), std::string::npos) << result.out;
 }
 
 TEST(Generate, ADownPartRestoringKeyColumnsGivesFreshRowidsAndDistinctValues) {
@@ -376,7 +365,7 @@ TEST(Generate, TablesNamedLikeShadowTablesOfAVirtualTableAreOrdinaryTables) {
       "CREATE VIRTUAL TABLE doc USING fts5(body); CREATE TABLE doc_stat(n INTEGER); CREATE TABLE doc_parent(p TEXT);"
       "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1); CREATE TABLE box_stat(n INTEGER);");
   ASSERT_EQ(h.generate().result, generate_result::outcome::written);
-  const auto snapshot = litemig::testing::read_text(h.migrations() / "snapshots" / "0001.sql");
+  const auto snapshot = litemig::testing::read_file(h.migrations() / "snapshots" / "0001.sql");
   for (const auto* table : {"doc_stat", "doc_parent", "box_stat"}) {
     EXPECT_NE(snapshot.find(fmt::format("CREATE TABLE {}(", table)), std::string::npos) << table;
   }
@@ -592,7 +581,7 @@ TEST(Generate, AGeneratedFileRenamedBeforeItIsCommittedIsRecordedByHash) {
   fs::rename(written, h.migrations() / "0002_tune_notes.sql");
   EXPECT_THROW(h.generate(), failure) << "the sum no longer matches";
   const auto hashed = run_cli("hash --dir " + quoted(h.migrations()));
-  EXPECT_EQ(hashed.exit_code, 0) << hashed.output;
+  EXPECT_EQ(hashed.exit_code, 0) << hashed.out;
   EXPECT_EQ(h.generate().result, generate_result::outcome::no_changes);
   const auto set = migration_set::from_directory(h.migrations());
   EXPECT_EQ(set.find(2)->name, "tune_notes");
@@ -604,7 +593,7 @@ namespace {
 std::map<std::string, std::string> folder_contents(const fs::path& dir) {
   std::map<std::string, std::string> contents;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) contents[fs::relative(entry.path(), dir).string()] = litemig::testing::read_text(entry.path());
+    if (entry.is_regular_file()) contents[fs::relative(entry.path(), dir).string()] = litemig::testing::read_file(entry.path());
   }
   return contents;
 }
@@ -633,18 +622,18 @@ TEST(Generate, RenumberRegeneratesTheBranchsMigrationAfterARebase) {
 
   const auto before = folder_contents(rebased);
   const auto asked = run_cli(arguments);
-  EXPECT_EQ(asked.exit_code, 3) << asked.output;
-  EXPECT_NE(asked.output.find("would remove " + (rebased / "0002_add_composer_to_tune.sql").string()), std::string::npos)
-      << asked.output;
-  EXPECT_NE(asked.output.find("would write 0003_add_composer_to_tune.sql"), std::string::npos) << asked.output;
+  EXPECT_EQ(asked.exit_code, 3) << asked.out;
+  EXPECT_NE(asked.out.find("would remove " + (rebased / "0002_add_composer_to_tune.sql").string()), std::string::npos)
+      << asked.out;
+  EXPECT_NE(asked.out.find("would write 0003_add_composer_to_tune.sql"), std::string::npos) << asked.out;
   EXPECT_EQ(folder_contents(rebased), before) << "renumber without --yes changed the directory";
 
   const auto done = run_cli(arguments + " --yes");
-  ASSERT_EQ(done.exit_code, 0) << done.output;
+  ASSERT_EQ(done.exit_code, 0) << done.out;
   EXPECT_FALSE(fs::exists(rebased / "0002_add_composer_to_tune.sql"));
   EXPECT_TRUE(fs::exists(rebased / "0002_add_goal.sql"));
   EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
-  EXPECT_EQ(litemig::testing::read_text(rebased / "snapshots" / "0002.sql"), before.at("snapshots/0002.sql"))
+  EXPECT_EQ(litemig::testing::read_file(rebased / "snapshots" / "0002.sql"), before.at("snapshots/0002.sql"))
       << "the other branch's snapshot 0002 stays";
   EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
   EXPECT_EQ(theirs.generate().result, generate_result::outcome::no_changes);
@@ -652,7 +641,7 @@ TEST(Generate, RenumberRegeneratesTheBranchsMigrationAfterARebase) {
 
   // With no number taken twice, the newest migration is the one regenerated, in place.
   const auto again = run_cli(arguments + " --yes");
-  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(again.exit_code, 0) << again.out;
   EXPECT_TRUE(fs::exists(rebased / "0003_add_composer_to_tune.sql"));
   EXPECT_EQ(run_cli("hash --dir " + quoted(rebased)).exit_code, 0);
 }
@@ -667,9 +656,9 @@ TEST(Generate, RenumberRefusesWhenTheSumDoesNotTellWhichMigrationIsTheBranchs) {
   fs::remove(h.migrations() / "litemig.sum");
   const auto before = folder_contents(h.migrations());
   const auto result = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(h.migrations()), quoted(h.reference())));
-  EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
-  EXPECT_NE(result.output.find("litemig.sum does not tell which"), std::string::npos) << result.output;
+  EXPECT_EQ(result.exit_code, 2) << result.out;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
+  EXPECT_NE(result.out.find("litemig.sum does not tell which"), std::string::npos) << result.out;
   EXPECT_EQ(folder_contents(h.migrations()), before);
 }
 
@@ -690,8 +679,8 @@ TEST(Generate, RenumberMovesTheBranchsMigrationPastEveryMigrationTheOtherBranchA
   theirs.set_reference("CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT); CREATE TABLE goal(id INTEGER PRIMARY KEY, n INT)");
   const auto done = run_cli(fmt::format("renumber --dir {} --schema {} --yes", quoted(theirs.migrations()),
                                         quoted(theirs.reference())));
-  ASSERT_EQ(done.exit_code, 0) << done.output;
-  EXPECT_TRUE(fs::exists(theirs.migrations() / "0004_add_title_to_tune.sql")) << done.output;
+  ASSERT_EQ(done.exit_code, 0) << done.out;
+  EXPECT_TRUE(fs::exists(theirs.migrations() / "0004_add_title_to_tune.sql")) << done.out;
   EXPECT_FALSE(fs::exists(theirs.migrations() / own.filename()));
   EXPECT_EQ(run_cli("hash --dir " + quoted(theirs.migrations())).exit_code, 0);
 }

@@ -23,7 +23,7 @@ TEST(Hints, ParsesEveryFormWithCommentsAndQuotedNames) {
   EXPECT_EQ(h.entries[1].line, 3);
   EXPECT_EQ(h.entries[3].table, "a b");
   EXPECT_EQ(h.entries[4].expression, "coalesce(key, 'D') || '#'");
-  EXPECT_TRUE(h.allows_drop_table("LEGACY"));
+  EXPECT_NE(h.find_drop_table("LEGACY"), nullptr);
   EXPECT_NE(h.find_column_rename("TUNE", "Old Name"), nullptr);
 }
 
@@ -57,7 +57,7 @@ TEST(Hints, ALinePastedAsGeneratePrintedItIsAccepted) {
   ASSERT_EQ(h.entries.size(), 2u);
   EXPECT_EQ(h.entries[0].what, hint::kind::rename_column);
   EXPECT_EQ(h.entries[0].text(), "rename column playlist.name to title");
-  EXPECT_TRUE(h.allows_drop_table("legacy"));
+  EXPECT_NE(h.find_drop_table("legacy"), nullptr);
 }
 
 TEST(Hints, AControlCharacterMakesALineMalformed) {
@@ -80,7 +80,7 @@ TEST(Hints, ANameLineNamesTheNextMigrationOnce) {
   const auto plain = parse_hints("name add_practice_goal\n", "hints.txt");
   EXPECT_EQ(plain.migration_name()->new_name, "add_practice_goal");
   EXPECT_EQ(parse_hints(plain.entries.front().text(), "hints.txt").entries.front().new_name, "add_practice_goal");
-  EXPECT_TRUE(plain.unused().empty());
+  EXPECT_EQ(plain.unused({plain.migration_name()}).size(), 0u);
   try {
     parse_hints("name a\nname b\n", "hints.txt");
     FAIL() << "a second name line was accepted";

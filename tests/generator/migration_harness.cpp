@@ -1,4 +1,5 @@
 #include "migration_harness.hpp"
+#include "test_support.hpp"
 
 #include "litemig/errors.hpp"
 #include "litemig/migration.hpp"
@@ -9,19 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace litemig::testing {
-
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 migration_harness::migration_harness(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -66,7 +58,7 @@ generate_result migration_harness::generate_accepting_suggestions() {
 
 std::string migration_harness::read_migration(std::int64_t version) const {
   for (const auto& entry : fs::directory_iterator(migrations())) {
-    if (entry.path().filename().string().starts_with(fmt::format("{:04}_", version))) return read_text(entry.path());
+    if (entry.path().filename().string().starts_with(fmt::format("{:04}_", version))) return read_file(entry.path());
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "litemig/generate.hpp"
+#include "test_support.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -40,7 +41,5 @@ class migration_harness {
  private:
   std::filesystem::path dir_;
 };
-
-std::string read_text(const std::filesystem::path& path);
 
 }  // namespace litemig::testing

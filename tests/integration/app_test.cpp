@@ -1,11 +1,10 @@
 // The tunetrees app as users run it: a real process on real database files.
 #include "litemig/sqlite.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,22 +18,10 @@ using litemig::sqlite::database;
 
 namespace {
 
-struct process_result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using litemig::testing::process_result;
 
-process_result run_app(const std::string& arguments) {
-  const auto command = std::string("\"") + TUNETREES_APP + "\" " + arguments + " 2>&1";
-  process_result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  while (const auto read = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+process_result run_app(const std::string& arguments) { return litemig::testing::run_shell("\"" + std::string(TUNETREES_APP) + "\" " + arguments); }
+
 
 std::map<std::string, std::int64_t> row_counts(const fs::path& path) {
   database db(path, litemig::sqlite::open_mode::read_only);
@@ -85,11 +72,11 @@ TEST_F(TunetreesApp, MigratesAnOldDatabaseOnLaunchAndKeepsEveryRow) {
   ASSERT_EQ(database(db).user_version(), 1);
 
   const auto launch = run_app(db_argument(db));
-  ASSERT_EQ(launch.exit_code, 0) << launch.output;
-  EXPECT_NE(launch.output.find("from schema version 1 to"), std::string::npos) << launch.output;
-  EXPECT_NE(launch.output.find("backup:"), std::string::npos) << launch.output;
-  EXPECT_NE(launch.output.find("The Silver Spear"), std::string::npos) << launch.output;
-  EXPECT_NE(launch.output.find("Due now:"), std::string::npos) << launch.output;
+  ASSERT_EQ(launch.exit_code, 0) << launch.out;
+  EXPECT_NE(launch.out.find("from schema version 1 to"), std::string::npos) << launch.out;
+  EXPECT_NE(launch.out.find("backup:"), std::string::npos) << launch.out;
+  EXPECT_NE(launch.out.find("The Silver Spear"), std::string::npos) << launch.out;
+  EXPECT_NE(launch.out.find("Due now:"), std::string::npos) << launch.out;
 
   EXPECT_EQ(row_counts(db), before);
   database migrated(db);
@@ -100,8 +87,8 @@ TEST_F(TunetreesApp, MigratesAnOldDatabaseOnLaunchAndKeepsEveryRow) {
   EXPECT_EQ(migrated.query_text("PRAGMA integrity_check"), "ok");
 
   const auto second = run_app(db_argument(db));
-  ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_EQ(second.output.find("migrated"), std::string::npos) << second.output;
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(second.out.find("migrated"), std::string::npos) << second.out;
 }
 
 TEST_F(TunetreesApp, SaysOnceThatALongMigrationCanTakeAWhileThenWhatItDid) {
@@ -112,67 +99,67 @@ TEST_F(TunetreesApp, SaysOnceThatALongMigrationCanTakeAWhileThenWhatItDid) {
       "INSERT INTO practice_record(playlist_ref, tune_ref, practiced, quality) "
       "SELECT 1, 1, printf('2020-01-01 %07d', i), 3 FROM n;");
   const auto launch = run_app(db_argument(db) + " --no-backup");
-  ASSERT_EQ(launch.exit_code, 0) << launch.output;
+  ASSERT_EQ(launch.exit_code, 0) << launch.out;
   const std::string line = "tunetrees: migrating the database (this can take a while)\n";
-  const auto notice = launch.output.find(line);
-  ASSERT_NE(notice, std::string::npos) << launch.output;
-  EXPECT_EQ(launch.output.find("this can take a while", notice + line.size()), std::string::npos) << "said once";
-  EXPECT_GT(launch.output.find("from schema version 1 to"), notice) << launch.output;
+  const auto notice = launch.out.find(line);
+  ASSERT_NE(notice, std::string::npos) << launch.out;
+  EXPECT_EQ(launch.out.find("this can take a while", notice + line.size()), std::string::npos) << "said once";
+  EXPECT_GT(launch.out.find("from schema version 1 to"), notice) << launch.out;
 }
 
 TEST_F(TunetreesApp, RecordsAPracticeAndTakesTheTuneOffTheDueList) {
   const auto db = fixture_copy();
   const auto due_before = run_app(db_argument(db) + " --no-backup due --playlist 1");
-  ASSERT_EQ(due_before.exit_code, 0) << due_before.output;
-  ASSERT_NE(due_before.output.find("The Butterfly"), std::string::npos) << due_before.output;
+  ASSERT_EQ(due_before.exit_code, 0) << due_before.out;
+  ASSERT_NE(due_before.out.find("The Butterfly"), std::string::npos) << due_before.out;
 
   const auto practice = run_app(db_argument(db) + " practice --playlist 1 --tune 3 --quality 4");
-  ASSERT_EQ(practice.exit_code, 0) << practice.output;
-  EXPECT_NE(practice.output.find("Recorded a practice of tune 3"), std::string::npos) << practice.output;
+  ASSERT_EQ(practice.exit_code, 0) << practice.out;
+  EXPECT_NE(practice.out.find("Recorded a practice of tune 3"), std::string::npos) << practice.out;
 
   const auto due_after = run_app(db_argument(db) + " due --playlist 1");
-  ASSERT_EQ(due_after.exit_code, 0) << due_after.output;
-  EXPECT_EQ(due_after.output.find("The Butterfly"), std::string::npos) << due_after.output;
+  ASSERT_EQ(due_after.exit_code, 0) << due_after.out;
+  EXPECT_EQ(due_after.out.find("The Butterfly"), std::string::npos) << due_after.out;
 
   const auto refused = run_app(db_argument(db) + " practice --playlist 1 --tune 3 --quality 9");
-  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
 }
 
 TEST_F(TunetreesApp, DbCommandsExposeTheRuntime) {
   const auto db = fixture_copy();
   const auto current = run_app(db_argument(db) + " db current --json");
-  ASSERT_EQ(current.exit_code, 0) << current.output;
-  EXPECT_NE(current.output.find("\"version\": 1"), std::string::npos) << current.output;
+  ASSERT_EQ(current.exit_code, 0) << current.out;
+  EXPECT_NE(current.out.find("\"version\": 1"), std::string::npos) << current.out;
 
   const auto history = run_app(db_argument(db) + " db history");
-  ASSERT_EQ(history.exit_code, 0) << history.output;
-  EXPECT_NE(history.output.find("pending"), std::string::npos) << history.output;
+  ASSERT_EQ(history.exit_code, 0) << history.out;
+  EXPECT_NE(history.out.find("pending"), std::string::npos) << history.out;
 
   const auto upgrade = run_app(db_argument(db) + " --no-backup db upgrade --to 2");
-  ASSERT_EQ(upgrade.exit_code, 0) << upgrade.output;
+  ASSERT_EQ(upgrade.exit_code, 0) << upgrade.out;
   EXPECT_EQ(database(db).user_version(), 2);
 
   const auto check = run_app(db_argument(db) + " db check --json");
-  ASSERT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_NE(check.output.find("\"matches\": true"), std::string::npos) << check.output;
+  ASSERT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("\"matches\": true"), std::string::npos) << check.out;
 
   const auto downgrade = run_app(db_argument(db) + " --no-backup db downgrade --to 1");
-  ASSERT_EQ(downgrade.exit_code, 0) << downgrade.output;
+  ASSERT_EQ(downgrade.exit_code, 0) << downgrade.out;
   EXPECT_EQ(database(db).user_version(), 1);
 }
 
 TEST_F(TunetreesApp, DemoCreatesAnEarlyDatabaseAndMigratesIt) {
   const auto db = dir_ / "demo.sqlite3";
   const auto demo = run_app(db_argument(db) + " --demo");
-  ASSERT_EQ(demo.exit_code, 0) << demo.output;
-  EXPECT_NE(demo.output.find("created demo database"), std::string::npos) << demo.output;
-  EXPECT_NE(demo.output.find("from schema version 1 to"), std::string::npos) << demo.output;
-  EXPECT_NE(demo.output.find("Recorded a practice"), std::string::npos) << demo.output;
+  ASSERT_EQ(demo.exit_code, 0) << demo.out;
+  EXPECT_NE(demo.out.find("created demo database"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("from schema version 1 to"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("Recorded a practice"), std::string::npos) << demo.out;
   const auto version = run_app(db_argument(db) + " version");
-  ASSERT_EQ(version.exit_code, 0) << version.output;
+  ASSERT_EQ(version.exit_code, 0) << version.out;
   const auto schema_version = litemig::sqlite::database(db, litemig::sqlite::open_mode::read_only).user_version();
-  EXPECT_NE(version.output.find("at schema version " + std::to_string(schema_version)), std::string::npos)
-      << version.output;
+  EXPECT_NE(version.out.find("at schema version " + std::to_string(schema_version)), std::string::npos)
+      << version.out;
 }
 
 TEST_F(TunetreesApp, RefusesADatabaseNewerThanItsMigrationsAndLeavesItAlone) {
@@ -180,7 +167,7 @@ TEST_F(TunetreesApp, RefusesADatabaseNewerThanItsMigrationsAndLeavesItAlone) {
   database(db).set_user_version(999);
   const auto bytes = file_bytes(db);
   const auto launch = run_app(db_argument(db));
-  EXPECT_EQ(launch.exit_code, 5) << launch.output;
-  EXPECT_EQ(launch.output.find('\n'), launch.output.size() - 1) << "one line expected: " << launch.output;
+  EXPECT_EQ(launch.exit_code, 5) << launch.out;
+  EXPECT_EQ(launch.out.find('\n'), launch.out.size() - 1) << "one line expected: " << launch.out;
   EXPECT_EQ(file_bytes(db), bytes);
 }

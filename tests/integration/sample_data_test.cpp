@@ -3,24 +3,16 @@
 #include "litemig/data_check.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/sample_data.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 using namespace litemig;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> check_rows(sqlite::database& db, const std::string& pragma) {
   std::vector<std::string> rows;
@@ -43,7 +35,7 @@ TEST(SampleData, FillsEveryTunetreesSchemaOfTheCorpus) {
   for (const auto& file : files) {
     SCOPED_TRACE(file.filename().string());
     auto db = sqlite::database::in_memory();
-    db.execute(read_text(file));
+    db.execute(litemig::testing::read_file(file));
     const auto s = inspect(db);
     insert_sample_rows(db, s, 8, 7);
     EXPECT_EQ(check_rows(db, "PRAGMA integrity_check"), std::vector<std::string>{"ok"});

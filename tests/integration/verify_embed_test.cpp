@@ -1,51 +1,24 @@
 // `litemig verify` and `litemig embed` as the build and ctest run them: real processes on real
 // migration directories.
 #include "litemig/sqlite.hpp"
+#include "test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct process_result {
-  int exit_code = -1;
-  std::string output;
-};
+using namespace litemig::testing;
 
-process_result run_litemig(const std::string& arguments) {
-  const auto command = std::string("\"") + LITEMIG_CLI + "\" " + arguments + " 2>&1";
-  process_result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  while (const auto read = fread(buffer.data(), 1, buffer.size(), pipe)) result.output.append(buffer.data(), read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+process_result run_cli(const std::string& arguments) { return run_shell("\"" + std::string(LITEMIG_CLI) + "\" " + arguments); }
 
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 constexpr const char* tune_table = "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT);\n";
 
@@ -63,8 +36,8 @@ class MigrationDirectory : public ::testing::Test {
            const std::string& snapshot) {
     char number[8];
     std::snprintf(number, sizeof number, "%04d", version);
-    write_text(dir_ / (std::string(number) + "_" + slug + ".sql"), "-- litemig:up\n" + up + "-- litemig:down\n" + down);
-    write_text(dir_ / "snapshots" / (std::string(number) + ".sql"), snapshot);
+    write_file(dir_ / (std::string(number) + "_" + slug + ".sql"), "-- litemig:up\n" + up + "-- litemig:down\n" + down);
+    write_file(dir_ / "snapshots" / (std::string(number) + ".sql"), snapshot);
   }
 
   std::string dir() const { return "--dir \"" + dir_.string() + "\""; }
@@ -79,19 +52,19 @@ TEST_F(MigrationDirectory, VerifyPassesAMigrationThatKeepsEveryValue) {
   add(2, "rename_mode", "ALTER TABLE tune RENAME COLUMN mode TO key_signature;\n",
       "ALTER TABLE tune RENAME COLUMN key_signature TO mode;\n",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, key_signature TEXT);\n");
-  const auto result = run_litemig("verify " + dir() + " --version 2 --rows 30");
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("renamed to \"key_signature\""), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("verified up to 0002 and down to 0001"), std::string::npos) << result.output;
+  const auto result = run_cli("verify " + dir() + " --version 2 --rows 30");
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("renamed to \"key_signature\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("verified up to 0002 and down to 0001"), std::string::npos) << result.out;
 }
 
 TEST_F(MigrationDirectory, VerifyFailsAMigrationThatLosesRowsOrValues) {
   add(2, "lossy", "DELETE FROM tune WHERE id % 3 = 0;\nUPDATE tune SET title = 'changed' WHERE id = 1;\n", "",
       tune_table);
-  const auto result = run_litemig("verify " + dir() + " --version 2");
-  EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("0002_lossy.sql: up: table \"tune\""), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("rows before"), std::string::npos) << result.output;
+  const auto result = run_cli("verify " + dir() + " --version 2");
+  EXPECT_EQ(result.exit_code, 1) << result.out;
+  EXPECT_NE(result.out.find("0002_lossy.sql: up: table \"tune\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("rows before"), std::string::npos) << result.out;
 }
 
 TEST_F(MigrationDirectory, VerifyFailsAnUpPartThatLosesRowsOnlyAfterADowngrade) {
@@ -101,30 +74,30 @@ TEST_F(MigrationDirectory, VerifyFailsAnUpPartThatLosesRowsOnlyAfterADowngrade) 
       "DELETE FROM tune WHERE EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'litemig_mark');\n",
       "ALTER TABLE tune DROP COLUMN composer;\nCREATE TABLE litemig_mark(x);\n",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
-  const auto result = run_litemig("verify " + dir() + " --version 2");
-  EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("0002_add_composer.sql: up after down: table \"tune\""), std::string::npos) << result.output;
+  const auto result = run_cli("verify " + dir() + " --version 2");
+  EXPECT_EQ(result.exit_code, 1) << result.out;
+  EXPECT_NE(result.out.find("0002_add_composer.sql: up after down: table \"tune\""), std::string::npos) << result.out;
 }
 
 TEST_F(MigrationDirectory, VerifyNeedsAtLeastThreeRowsPerTable) {
   add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "ALTER TABLE tune DROP COLUMN composer;\n",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
-  const auto refused = run_litemig("verify " + dir() + " --version 2 --rows 2");
-  EXPECT_EQ(refused.exit_code, 2) << refused.output;
-  EXPECT_NE(refused.output.find("at least 3 rows"), std::string::npos) << refused.output;
-  const auto result = run_litemig("verify " + dir() + " --version 2 --rows 3");
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("3 rows in 1 table"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("and up again"), std::string::npos) << result.output;
+  const auto refused = run_cli("verify " + dir() + " --version 2 --rows 2");
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("at least 3 rows"), std::string::npos) << refused.out;
+  const auto result = run_cli("verify " + dir() + " --version 2 --rows 3");
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("3 rows in 1 table"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("and up again"), std::string::npos) << result.out;
 }
 
 TEST_F(MigrationDirectory, VerifyFailsADownPartThatDoesNotRestoreTheSchema) {
   add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
-  const auto result = run_litemig("verify " + dir() + " --version 2");
-  EXPECT_NE(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("0002_add_composer.sql: down: "), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("snapshots/0001.sql"), std::string::npos) << result.output;
+  const auto result = run_cli("verify " + dir() + " --version 2");
+  EXPECT_NE(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("0002_add_composer.sql: down: "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("snapshots/0001.sql"), std::string::npos) << result.out;
 }
 
 TEST_F(MigrationDirectory, VerifyStartsFromAFixtureAndLeavesItUntouched) {
@@ -138,15 +111,15 @@ TEST_F(MigrationDirectory, VerifyStartsFromAFixtureAndLeavesItUntouched) {
     db.execute("INSERT INTO tune (title, mode) VALUES ('The Kesh', 'G'), ('Cooley''s', 'Edor');");
     db.set_user_version(1);
   }
-  const auto bytes = read_text(fixture);
-  const auto result = run_litemig("verify " + dir() + " --version 2 --fixture \"" + fixture.string() + "\"");
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("2 rows in 1 table at version 1"), std::string::npos) << result.output;
-  EXPECT_EQ(read_text(fixture), bytes);
+  const auto bytes = read_file(fixture);
+  const auto result = run_cli("verify " + dir() + " --version 2 --fixture \"" + fixture.string() + "\"");
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  EXPECT_NE(result.out.find("2 rows in 1 table at version 1"), std::string::npos) << result.out;
+  EXPECT_EQ(read_file(fixture), bytes);
 
-  const auto wrong_version = run_litemig("verify " + dir() + " --version 1 --fixture \"" + fixture.string() + "\"");
-  EXPECT_EQ(wrong_version.exit_code, 2) << wrong_version.output;
-  EXPECT_NE(wrong_version.output.find("fixture is at version 1, migration 0001 needs version 0"), std::string::npos);
+  const auto wrong_version = run_cli("verify " + dir() + " --version 1 --fixture \"" + fixture.string() + "\"");
+  EXPECT_EQ(wrong_version.exit_code, 2) << wrong_version.out;
+  EXPECT_NE(wrong_version.out.find("fixture is at version 1, migration 0001 needs version 0"), std::string::npos);
 }
 
 TEST_F(MigrationDirectory, VerifyReferenceComparesTheNewestSnapshot) {
@@ -155,11 +128,11 @@ TEST_F(MigrationDirectory, VerifyReferenceComparesTheNewestSnapshot) {
     litemig::sqlite::database db(reference, litemig::sqlite::open_mode::create);
     db.execute(tune_table);
   }
-  EXPECT_EQ(run_litemig("verify " + dir() + " --reference \"" + reference.string() + "\"").exit_code, 0);
+  EXPECT_EQ(run_cli("verify " + dir() + " --reference \"" + reference.string() + "\"").exit_code, 0);
   litemig::sqlite::database(reference).execute("ALTER TABLE tune ADD COLUMN composer TEXT");
-  const auto stale = run_litemig("verify " + dir() + " --reference \"" + reference.string() + "\"");
-  EXPECT_EQ(stale.exit_code, 4) << stale.output;
-  EXPECT_NE(stale.output.find("composer"), std::string::npos) << stale.output;
+  const auto stale = run_cli("verify " + dir() + " --reference \"" + reference.string() + "\"");
+  EXPECT_EQ(stale.exit_code, 4) << stale.out;
+  EXPECT_NE(stale.out.find("composer"), std::string::npos) << stale.out;
 }
 
 TEST_F(MigrationDirectory, EmbedWritesOneTestPerMigrationAndRewritesNothingUnchanged) {
@@ -175,17 +148,17 @@ TEST_F(MigrationDirectory, EmbedWritesOneTestPerMigrationAndRewritesNothingUncha
   const auto tests = root_ / "out" / "tests.cmake";
   const auto arguments = "embed " + dir() + " --output \"" + source.string() + "\" --tests \"" + tests.string() +
                          "\" --litemig /opt/litemig --fixtures \"" + fixtures.string() + "\" --test-prefix app.";
-  const auto first = run_litemig(arguments);
-  ASSERT_EQ(first.exit_code, 0) << first.output;
-  const auto list = read_text(tests);
+  const auto first = run_cli(arguments);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const auto list = read_file(tests);
   EXPECT_NE(list.find("app.migration.0001"), std::string::npos) << list;
   EXPECT_NE(list.find("app.migration.0002"), std::string::npos) << list;
   EXPECT_NE(list.find("--version 2 --fixture"), std::string::npos) << list;
-  EXPECT_NE(read_text(source).find("std::int64_t latest_version() { return 2; }"), std::string::npos);
+  EXPECT_NE(read_file(source).find("std::int64_t latest_version() { return 2; }"), std::string::npos);
 
   const auto written = fs::last_write_time(source);
   const auto listed = fs::last_write_time(tests);
-  ASSERT_EQ(run_litemig(arguments).exit_code, 0);
+  ASSERT_EQ(run_cli(arguments).exit_code, 0);
   EXPECT_EQ(fs::last_write_time(source), written);
   EXPECT_EQ(fs::last_write_time(tests), listed);
 }

@@ -1,42 +1,17 @@
-// Shared by the reliability tests: a private folder per test, real processes (optionally as an
-// unprivileged user, so that file permissions bind even when the suite runs as root), and
-// fingerprints of files and of database contents.
+// The reliability suite's own fixtures over the shared test support (scratch folders, files,
+// processes): a small tune-and-note migrations directory and digests of database contents.
 #pragma once
 
-#include <gtest/gtest.h>
-
-#include <sys/types.h>
+#include "test_support.hpp"
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
-#include <vector>
 
 namespace litemig::reliability {
 
-namespace fs = std::filesystem;
-
-// A fresh folder for the running test, removed when the test ends.
-class reliability_test : public ::testing::Test {
- protected:
-  void SetUp() override;
-  void TearDown() override;
-  fs::path path(const std::string& name) const { return dir_ / name; }
-
-  fs::path dir_;
-};
-
-void write_file(const fs::path& path, const std::string& text);
-std::string read_file(const fs::path& path);
-// SHA-256 of the file's bytes: equal digests mean byte-identical files.
-std::string file_sha256(const fs::path& path);
-// SHA-256 of every file under DIR (relative name and bytes): detects any write in a folder.
-std::string folder_sha256(const fs::path& dir);
-
-// Writes DIR/NNNN_slug.sql with its up and down parts and DIR/snapshots/NNNN.sql.
-void write_migration(const fs::path& dir, std::int64_t version, const std::string& slug, const std::string& up,
-                     const std::string& down, const std::string& snapshot);
+using namespace litemig::testing;
+using reliability_test = scratch_test;
 
 // Migration 1 creates tune(id, title); 2 creates note(id, tune_id, body) with a note per tune.
 void write_tune_and_note_migrations(const fs::path& dir);
@@ -46,41 +21,5 @@ void write_tune_and_note_migrations(const fs::path& dir);
 std::string content_digest(const fs::path& db);
 // The rows of one table, in key order, as one digest.
 std::string table_digest(const fs::path& db, const std::string& table);
-
-std::int64_t query_int(const fs::path& db, const std::string& sql);
-std::string query_text(const fs::path& db, const std::string& sql);
-
-struct process_result {
-  int exit_code = -1;  // 128 + signal when killed
-  std::string out;
-  std::string err;
-};
-
-struct launch {
-  std::vector<std::string> argv;       // argv[0] is the program's path
-  std::optional<uid_t> run_as;         // switch to this user (and its group) before exec
-  fs::path out;
-  fs::path err;
-};
-
-pid_t start(const launch& what);
-int wait_for(pid_t pid);
-// Runs the program to completion; stdout and stderr are captured through files in SCRATCH.
-process_result run(std::vector<std::string> argv, const fs::path& scratch, std::optional<uid_t> run_as = {});
-// Runs the litemig command-line tool.
-process_result run_litemig(std::vector<std::string> args, const fs::path& scratch, std::optional<uid_t> run_as = {});
-
-// A user for whom file permissions are enforced: nobody when running as root, else ourselves.
-// Empty when running as root and no such user exists.
-std::optional<uid_t> unprivileged_user();
-// Whether USER (as a process) can open PATH for reading.
-bool can_read_as(uid_t user, const fs::path& path);
-
-// Waits (up to a minute) until FOLDER holds a file; false when none appeared.
-bool wait_for_a_file_in(const fs::path& folder);
-
-// Lines of TEXT (a trailing newline does not start another line).
-std::size_t line_count(const std::string& text);
-bool contains(const std::string& text, const std::string& fragment);
 
 }  // namespace litemig::reliability

@@ -4,11 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -17,9 +14,6 @@ using namespace litemig::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& fragment) { return text.find(fragment) != std::string::npos; }
-
-int line_count(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 class CliDaily : public runtime_test {
  protected:
@@ -29,30 +23,15 @@ class CliDaily : public runtime_test {
   }
   fs::path migrations() const { return path("migrations"); }
   std::string dir() const { return migrations().string(); }
-  process_result litemig(std::vector<std::string> args) { return run_cli(std::move(args), dir_); }
+  process_result litemig(std::vector<std::string> args) { return run_litemig(std::move(args), dir_); }
 
   // Runs litemig in the folder CWD with the LITEMIG_* variables ENV (and no others of its kind).
   process_result litemig_in(const fs::path& cwd, const std::map<std::string, std::string>& env,
                             std::vector<std::string> args) {
-    args.insert(args.begin(), LITEMIG_CLI);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const auto out = path("in.out");
-    const auto err = path("in.err");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      for (const char* name : {"LITEMIG_DIR", "LITEMIG_DB", "LITEMIG_REFERENCE", "LITEMIG_HINTS"}) ::unsetenv(name);
-      for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(out_fd, STDOUT_FILENO);
-      ::dup2(err_fd, STDERR_FILENO);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return {wait_for(pid), read_file(out), read_file(err)};
+    surroundings around{cwd, {}};
+    for (const char* name : {"LITEMIG_DIR", "LITEMIG_DB", "LITEMIG_REFERENCE", "LITEMIG_HINTS"}) around.environment[name] = std::nullopt;
+    for (const auto& [name, value] : env) around.environment[name] = value;
+    return run({litemig_argv(std::move(args)), std::nullopt, path("in.out"), path("in.err")}, around);
   }
 };
 
@@ -79,7 +58,7 @@ TEST_F(CliDaily, HeadAndRelativeTargetsMoveFromTheDatabasesVersion) {
                           std::vector<std::string>{"upgrade", "--db", db.string(), "--dir", dir(), "--to", "latest"}}) {
     auto refused = litemig(bad);
     EXPECT_EQ(refused.exit_code, 2) << bad[0] << " " << bad.back();
-    EXPECT_EQ(line_count(refused.err), 1) << refused.err;
+    EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
     EXPECT_EQ(file_sha256(db), before);
   }
 
@@ -130,7 +109,7 @@ TEST_F(CliDaily, ShowPrintsTheMigrationAsTheApplierReadsIt) {
   EXPECT_TRUE(contains(head.out, "\"name\": \"tune_mode\"")) << head.out;
   auto missing = litemig({"show", "9", "--dir", dir()});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_EQ(line_count(missing.err), 1) << missing.err;
+  EXPECT_EQ(line_count(missing.err), 1u) << missing.err;
 }
 
 TEST_F(CliDaily, DryRunPrintsThePendingSqlAndOnlyReads) {
@@ -172,7 +151,7 @@ TEST_F(CliDaily, DryRunPrintsThePendingSqlAndOnlyReads) {
   write_file(migrations() / "0002_notes.sql", read_file(migrations() / "0002_notes.sql") + "-- edited\n");
   auto edited = litemig({"downgrade", "--db", db.string(), "--dir", dir(), "--to", "1", "--dry-run"});
   EXPECT_EQ(edited.exit_code, 6) << "what the command would refuse, its dry run refuses";
-  EXPECT_EQ(line_count(edited.err), 1) << edited.err;
+  EXPECT_EQ(line_count(edited.err), 1u) << edited.err;
   EXPECT_EQ(litemig({"downgrade", "--db", db.string(), "--dir", dir(), "--to", "1", "--dry-run", "--allow-checksum-mismatch"})
                 .exit_code,
             0);
@@ -208,7 +187,7 @@ TEST_F(CliDaily, ProjectSettingsComeFromTheFileAboveThenTheEnvironmentThenTheCom
   write_file(project / "litemig.conf", "dir = migrations\ndatabase = dev.sqlite3\n");
   auto unknown = litemig_in(project, {}, {"history"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(line_count(unknown.err), 1) << unknown.err;
+  EXPECT_EQ(line_count(unknown.err), 1u) << unknown.err;
   EXPECT_TRUE(contains(unknown.err, "litemig.conf: unknown setting 'database'")) << unknown.err;
   write_file(project / "litemig.conf", "dir =\n");
   auto empty = litemig_in(project, {}, {"history"});
@@ -217,7 +196,7 @@ TEST_F(CliDaily, ProjectSettingsComeFromTheFileAboveThenTheEnvironmentThenTheCom
   write_file(project / "litemig.conf", "dir migrations\n");
   auto malformed = litemig_in(project, {}, {"history"});
   EXPECT_EQ(malformed.exit_code, 2);
-  EXPECT_EQ(line_count(malformed.err), 1) << malformed.err;
+  EXPECT_EQ(line_count(malformed.err), 1u) << malformed.err;
   EXPECT_TRUE(contains(malformed.err, "litemig.conf")) << malformed.err;
 }
 
@@ -250,7 +229,7 @@ TEST_F(CliDaily, DiagramDrawsTablesKeysAndRelationshipsAsMermaid) {
 
   auto unknown = litemig({"diagram", "--dir", dir(), "--version", "7"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(line_count(unknown.err), 1) << unknown.err;
+  EXPECT_EQ(line_count(unknown.err), 1u) << unknown.err;
 }
 
 TEST_F(CliDaily, DiagramNamesEveryTableDistinctlyAndNeverReadsAFifo) {

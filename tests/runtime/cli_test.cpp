@@ -22,13 +22,11 @@ class Cli : public runtime_test {
     write_library_migrations(migrations());
   }
   fs::path migrations() const { return path("migrations"); }
-  process_result litemig(std::vector<std::string> args) { return run_cli(std::move(args), dir_); }
+  process_result litemig(std::vector<std::string> args) { return run_litemig(std::move(args), dir_); }
   std::vector<std::string> upgrade_args(const fs::path& db) const {
     return {"upgrade", "--db", db.string(), "--dir", migrations().string(), "--no-backup"};
   }
 };
-
-bool contains(const std::string& text, const std::string& fragment) { return text.find(fragment) != std::string::npos; }
 
 }  // namespace
 
@@ -84,7 +82,8 @@ TEST_F(Cli, EightConcurrentLaunchesMigrateOnceAndAllSucceed) {
   create_library_database(db, migrations(), 200);
   std::vector<pid_t> launches;
   for (int i = 0; i < 8; ++i) {
-    launches.push_back(start_cli(upgrade_args(db), path("out" + std::to_string(i)), path("err" + std::to_string(i))));
+    launches.push_back(
+        start({litemig_argv(upgrade_args(db)), std::nullopt, path("out" + std::to_string(i)), path("err" + std::to_string(i))}));
   }
   for (std::size_t i = 0; i < launches.size(); ++i) {
     EXPECT_EQ(wait_for(launches[i]), 0) << read_file(path("err" + std::to_string(i)));
@@ -112,7 +111,7 @@ TEST_F(Cli, AKillDuringALongMigrationLeavesTheOldVersion) {
   to_three.insert(to_three.end(), {"--to", "3"});
   ASSERT_EQ(litemig(to_three).exit_code, 0);
 
-  const pid_t running = start_cli(upgrade_args(db), path("slow.out"), path("slow.err"));
+  const pid_t running = start({litemig_argv(upgrade_args(db)), std::nullopt, path("slow.out"), path("slow.err")});
   auto journal = db;
   journal += "-journal";
   // The rollback journal appears with the migration's first write: the kill lands mid-transaction.
@@ -270,13 +269,13 @@ TEST_F(Cli, AdoptsAnUnversionedCopyOfTheTuneTreesFixture) {
     const auto tunes = query_int(db, "SELECT count(*) FROM tune");
     const auto records = query_int(db, "SELECT count(*) FROM practice_record");
 
-    auto adopted = run_cli({"upgrade", "--db", db.string(), "--dir", dir.string()}, dir_);
+    auto adopted = run_litemig({"upgrade", "--db", db.string(), "--dir", dir.string()}, dir_);
     ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
     EXPECT_TRUE(contains(adopted.out, "adopted as 1")) << adopted.out;
     EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM tune"), tunes);
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM practice_record"), records);
-    EXPECT_EQ(run_cli({"check", "--db", db.string(), "--dir", dir.string()}, dir_).exit_code, 0);
+    EXPECT_EQ(run_litemig({"check", "--db", db.string(), "--dir", dir.string()}, dir_).exit_code, 0);
   }
 
   const auto altered = path("altered.sqlite3");
@@ -284,7 +283,7 @@ TEST_F(Cli, AdoptsAnUnversionedCopyOfTheTuneTreesFixture) {
   fs::permissions(altered, fs::perms::owner_read | fs::perms::owner_write);
   { sqlite::database(altered).execute("ALTER TABLE tune ADD COLUMN extra TEXT"); }
   const auto before = file_sha256(altered);
-  auto refused = run_cli({"upgrade", "--db", altered.string(), "--dir", dir.string()}, dir_);
+  auto refused = run_litemig({"upgrade", "--db", altered.string(), "--dir", dir.string()}, dir_);
   EXPECT_EQ(refused.exit_code, 4);
   EXPECT_TRUE(contains(refused.err, "extra")) << refused.err;
   EXPECT_EQ(file_sha256(altered), before);

@@ -30,7 +30,7 @@ class Progress : public runtime_test {
                     "INSERT INTO litemig_new_t(id, a, b) SELECT id, a, b FROM t;\nDROP TABLE t;\n"
                     "ALTER TABLE litemig_new_t RENAME TO t;\nCREATE INDEX ta ON t(a);",
                     "SELECT 1;", after);
-    EXPECT_EQ(run_cli({"upgrade", "--db", db().string(), "--dir", path("m").string(), "--to", "1"}, dir_).exit_code, 0);
+    EXPECT_EQ(run_litemig({"upgrade", "--db", db().string(), "--dir", path("m").string(), "--to", "1"}, dir_).exit_code, 0);
     // The index is built once after the rows are in, which is much faster than row by row.
     sqlite::database(db()).execute(
         "DROP INDEX ta; WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 4000000) "
@@ -75,7 +75,7 @@ TEST_F(Progress, ARebuildShowsRowsCopiedPercentElapsedAndWhatIsLeftOnATerminal) 
 TEST_F(Progress, WithoutATerminalEachLongStepIsOneLineWithItsDuration) {
   auto args = upgrade_args();
   args.erase(args.begin());
-  const auto result = run_cli(args, dir_);
+  const auto result = run_litemig(args, dir_);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::regex copied(R"(0002_a_real\.sql: copy the rows of "t" into "litemig_new_t" \(4,000,000 rows\): [0-9.]+ s\n)");
   EXPECT_TRUE(std::regex_search(result.out, copied)) << result.out;

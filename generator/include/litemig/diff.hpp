@@ -6,6 +6,7 @@
 #include "litemig/schema.hpp"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -66,6 +67,7 @@ enum class decision_policy {
 struct schema_diff {
   std::vector<schema_change> changes;
   std::vector<decision> decisions;
+  std::set<const hint*> used_hints;  // the hints that settled a change
 };
 
 // Changes that turn FROM into TO. The result points into FROM, TO and HINTS: keep them alive.

@@ -51,8 +51,8 @@ int diagram_command(const arguments& args) {
     if (target.relative) throw failure(exit_code::usage, "--version takes a number or head");
     const auto version = target.head ? migrations.latest_version() : target.number;
     if (version < 0 || version > migrations.latest_version()) {
-      throw failure(exit_code::usage, fmt::format("{}: there is no version {} (the newest is {})", migrations.origin(), version,
-                                                  migrations.latest_version()));
+      throw failure(exit_code::usage, migrations.origin(),
+                    fmt::format("there is no version {} (the newest is {})", version, migrations.latest_version()));
     }
     std::cout << er_diagram(snapshot_schema(migrations, version),
                             fmt::format("{} at version {}", migrations.origin(), version));

@@ -145,11 +145,7 @@ int embed_command(const arguments& args) {
     for (const auto& [name, text] : files) views.push_back({name, text});
     // Messages name the files inside the directory.
     const auto set = migration_set::from_files(files, dir);
-    if (set.integrity() == sum_state::mismatch) {
-      const auto& problem = set.integrity_problem();
-      throw failure(exit_code::checksum_mismatch,
-                    fmt::format("{} (after editing a migration on purpose, run: litemig hash --dir {})", problem, dir));
-    }
+    refuse_edited_migrations(set);
 
     write_file_if_changed(output, embedded_source(views, set.latest_version()));
     if (!tests.empty()) {

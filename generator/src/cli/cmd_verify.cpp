@@ -21,8 +21,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// DIR's migrations as committed: an edit the sum does not record is refused, as the build refuses it.
+migration_set committed_migrations(const std::string& dir) {
+  auto set = migration_set::from_directory(dir);
+  refuse_edited_migrations(set);
+  return set;
+}
+
 int verify_one(const std::string& dir, std::int64_t version, const verify_options& options, const std::string& diagram) {
-  const auto set = migration_set::from_directory(dir);
+  const auto set = committed_migrations(dir);
   // Written before the check, so that a failing test has its picture too.
   if (!diagram.empty()) {
     const fs::path path(diagram);
@@ -41,11 +48,12 @@ int verify_one(const std::string& dir, std::int64_t version, const verify_option
 
 // The newest snapshot must equal the reference database, or a build was skipped.
 int verify_reference(const std::string& dir, const std::string& reference) {
-  const auto set = migration_set::from_directory(dir);
+  const auto set = committed_migrations(dir);
   const auto latest = set.latest_version();
   const auto snapshot = set.snapshot(latest);
-  if (!snapshot) throw failure(exit_code::usage, fmt::format("{}: snapshot {} is missing", dir, snapshot_file_name(latest)));
-  if (!fs::exists(reference)) throw failure(exit_code::failure, fmt::format("{}: does not exist", reference));
+  if (!snapshot) throw failure(exit_code::usage, dir,
+                               fmt::format("snapshot {} is missing", snapshot_file_name(latest)));
+  if (!fs::exists(reference)) throw failure(exit_code::failure, reference, "does not exist");
   const auto differences = compare(inspect_sql(*snapshot, set.locate(snapshot_file_name(latest))), inspect_file(reference));
   for (const auto& d : differences) {
     auto line = describe({d});

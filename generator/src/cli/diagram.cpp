@@ -236,21 +236,15 @@ std::string er_diagram_of_change(const schema& before, const schema& after, cons
 schema snapshot_schema(const migration_set& migrations, std::int64_t version) {
   const auto sql = migrations.snapshot(version);
   const auto file = migrations.locate(snapshot_file_name(version));
-  if (!sql) throw failure(exit_code::usage, fmt::format("{}: no such snapshot", file));
-  try {
-    return inspect_sql(*sql, file);
-  } catch (const failure&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw failure(exit_code::usage, e.what());
-  }
+  if (!sql) throw failure(exit_code::usage, file, "no such snapshot");
+  return inspect_sql(*sql, file);
 }
 
 std::string migration_diagram(const migration_set& migrations, std::int64_t version) {
   const migration* m = migrations.find(version);
   if (!m) {
-    throw failure(exit_code::usage, fmt::format("{}: there is no migration {} (the newest is {})", migrations.origin(),
-                                                version, migrations.latest_version()));
+    throw failure(exit_code::usage, migrations.origin(),
+                  fmt::format("there is no migration {} (the newest is {})", version, migrations.latest_version()));
   }
   return er_diagram_of_change(snapshot_schema(migrations, version - 1), snapshot_schema(migrations, version), m->up.plan,
                               migrations.locate(m->file_name));

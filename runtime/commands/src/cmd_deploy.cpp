@@ -146,13 +146,23 @@ void add_ssh_options(command_spec& spec, ssh_tools& tools) {
        "OpenSSH option passed to ssh and scp as -o OPTION, e.g. IdentityFile=~/.ssh/deploy (repeatable)");
 }
 
-int report(std::string_view command, const std::exception& e, exit_code code, bool json, std::string_view step) {
-  std::cerr << command << ": error: " << escape_control_characters(e.what()) << "\n";
+// The one-line error of ERROR, and with --json its JSON line naming the STEP that failed.
+int report(std::string_view command, std::exception_ptr error, bool json) {
+  const auto classified = classify(error);
+  std::string step;
+  try {
+    std::rethrow_exception(error);
+  } catch (const deploy_failure& e) {
+    step = e.step();
+  } catch (...) {
+  }
+  std::cerr << command << ": error: " << escape_control_characters(classified.what()) << "\n";
   if (json) {
     std::cout << fmt::format("{{\"ok\":false,\"step\":{},\"error\":{},\"exit_code\":{}}}\n",
-                             step.empty() ? "null" : json_string(step), json_string(e.what()), static_cast<int>(code));
+                             step.empty() ? "null" : json_string(step), json_string(classified.what()),
+                             static_cast<int>(classified.code()));
   }
-  return static_cast<int>(code);
+  return static_cast<int>(classified.code());
 }
 
 }  // namespace
@@ -220,14 +230,8 @@ int deploy_command(const arguments& args) {
       print_summary(result);
     }
     return 0;
-  } catch (const deploy_failure& e) {
-    return report(command, e, e.code(), json, e.step());
-  } catch (const failure& e) {
-    return report(command, e, e.code(), json, {});
-  } catch (const sqlite::error& e) {
-    return report(command, e, e.is_busy() ? exit_code::busy : exit_code::failure, json, {});
-  } catch (const std::exception& e) {
-    return report(command, e, exit_code::failure, json, {});
+  } catch (...) {
+    return report(command, std::current_exception(), json);
   }
 }
 
@@ -254,12 +258,8 @@ int restore_command(const arguments& args) {
                              result.has_bookkeeping ? "" : " (no litemig bookkeeping)");
     if (result.previous_kept_as) std::cout << fmt::format("the replaced file is kept as {}\n", *result.previous_kept_as);
     return 0;
-  } catch (const failure& e) {
-    return report(command, e, e.code(), false, {});
-  } catch (const sqlite::error& e) {
-    return report(command, e, e.is_busy() ? exit_code::busy : exit_code::failure, false, {});
-  } catch (const std::exception& e) {
-    return report(command, e, exit_code::failure, false, {});
+  } catch (...) {
+    return report(command, std::current_exception(), false);
   }
 }
 

@@ -27,6 +27,7 @@ int downgrade_command(const arguments& args) {
     if (!parse(spec, args, values)) return 0;
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
+    if (!values.count("allow-checksum-mismatch")) refuse_edited_migrations(migrations);
     const auto db = values["db"].as<std::string>();
     const auto target = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
     if (wants_dry_run(values)) {

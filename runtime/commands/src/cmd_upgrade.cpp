@@ -189,6 +189,7 @@ int upgrade_command(const arguments& args) {
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     apply_options base = read_apply_options(values);
+    if (!base.allow_checksum_mismatch) refuse_edited_migrations(migrations);
     const auto target = values.count("to") ? std::optional(parse_target(values["to"].as<std::string>())) : std::nullopt;
     const bool json = values.count("json") != 0;
     const int jobs = values.count("jobs") ? values["jobs"].as<int>() : cores();
@@ -216,12 +217,10 @@ int upgrade_command(const arguments& args) {
       try {
         if (target) options.target = resolve_target(*target, migrations, outcome.db);
         outcome.result = upgrade(outcome.db, migrations, options);
-      } catch (const failure& e) {
-        outcome.code = e.code();
-        outcome.error = e.what();
-      } catch (const std::exception& e) {
-        outcome.code = exit_code::failure;
-        outcome.error = fmt::format("{}: {}", outcome.db, e.what());
+      } catch (...) {
+        const auto error = classify(std::current_exception(), outcome.db);
+        outcome.code = error.code();
+        outcome.error = error.what();
       }
       progress.clear();
       const std::lock_guard lock(output);

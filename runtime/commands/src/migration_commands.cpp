@@ -121,10 +121,6 @@ schema load_schema(const std::string& path) {
   } catch (const sqlite::error& e) {
     throw failure(exit_code::failure,
                   fmt::format("{}: cannot read: {}", path, e.is_not_a_database() ? "not an SQLite database" : e.sqlite_message()));
-  } catch (const failure&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw failure(exit_code::failure, e.what());
   }
 }
 

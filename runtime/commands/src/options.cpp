@@ -188,15 +188,10 @@ void report(const std::string& command, std::string_view kind, std::string_view 
 int run_reporting_errors(const std::string& command, const std::function<int()>& body) {
   try {
     return body();
-  } catch (const failure& e) {
-    report(command, "error", e.what());
-    return static_cast<int>(e.code());
-  } catch (const sqlite::error& e) {
-    report(command, "error", e.what());
-    return static_cast<int>(e.is_busy() ? exit_code::busy : exit_code::failure);
-  } catch (const std::exception& e) {
-    report(command, "error", e.what());
-    return static_cast<int>(exit_code::failure);
+  } catch (...) {
+    const auto error = classify(std::current_exception());
+    report(command, "error", error.what());
+    return static_cast<int>(error.code());
   }
 }
 

@@ -10,14 +10,16 @@
 namespace litemig {
 
 // Reads every user object of DB. Bookkeeping objects (litemig_*, alembic_version),
-// SQLite's internal objects and virtual-table shadow tables are left out.
+// SQLite's internal objects and virtual-table shadow tables are left out. Throws failure
+// (exit 1) naming DB's file and the object whose CREATE statement litemig cannot read.
 schema inspect(sqlite::database& db);
 
 // Loads snapshot SQL into a scratch in-memory database and inspects it.
-// Throws std::runtime_error naming ORIGIN when the SQL does not load.
+// Throws failure(exit_code::usage) naming ORIGIN when the SQL does not load.
 schema inspect_sql(std::string_view snapshot_sql, const std::string& origin);
 
-// A database file or a snapshot (.sql) file.
+// A database file or a snapshot (.sql) file. Throws failure (exit 1) naming PATH when it is missing
+// or unreadable.
 schema inspect_file(const std::filesystem::path& path);
 
 // The snapshot text of a schema: every CREATE statement as stored, in a deterministic order

@@ -135,6 +135,11 @@ class migration_set {
   std::string integrity_problem_;
 };
 
+// Throws failure(exit_code::checksum_mismatch) when SET's files differ from its litemig.sum: a
+// committed migration or snapshot was edited, added or removed without `litemig hash`. generate,
+// embed, verify, upgrade, downgrade and deploy refuse such a directory alike.
+void refuse_edited_migrations(const migration_set& set);
+
 // Every file the runtime reads from a migrations directory, by name relative to DIR:
 // NNNN_*.sql, snapshots/NNNN.sql, litemig.sum and the further files the sum lists.
 // A missing directory gives none.

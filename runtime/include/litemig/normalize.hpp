@@ -8,8 +8,8 @@
 
 namespace litemig {
 
-// Parses a CREATE TABLE statement as SQLite stores it. Throws std::runtime_error on text
-// SQLite itself would not have accepted.
+// Parses a CREATE TABLE statement as SQLite stores it. Throws failure (exit 1, no location: the
+// caller knows the file) on text SQLite itself would not have accepted.
 table normalize_table(std::string_view create_sql);
 
 // Parses a CREATE VIRTUAL TABLE statement: module, key and, for full-text modules, columns and
