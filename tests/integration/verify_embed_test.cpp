@@ -167,17 +167,17 @@ TEST_F(MigrationDirectory, EachMigrationTestWritesAndAttachesItsDiagram) {
   add(2, "add_composer", "ALTER TABLE tune ADD COLUMN composer TEXT;\n", "ALTER TABLE tune DROP COLUMN composer;\n",
       "CREATE TABLE tune (id INTEGER PRIMARY KEY, title TEXT NOT NULL, mode TEXT, composer TEXT);\n");
   const auto tests = root_ / "out" / "tests.cmake";
-  const auto embedded = run_litemig("embed " + dir() + " --output \"" + (root_ / "out" / "embedded.cpp").string() +
+  const auto embedded = run_cli("embed " + dir() + " --output \"" + (root_ / "out" / "embedded.cpp").string() +
                                     "\" --tests \"" + tests.string() + "\" --litemig /opt/litemig");
-  ASSERT_EQ(embedded.exit_code, 0) << embedded.output;
+  ASSERT_EQ(embedded.exit_code, 0) << embedded.out;
   const auto diagram = root_ / "out" / "diagrams" / "migration.0002.mmd";
-  const auto list = read_text(tests);
+  const auto list = read_file(tests);
   EXPECT_NE(list.find("--diagram [==[" + diagram.string() + "]==]"), std::string::npos) << list;
   EXPECT_NE(list.find("ATTACHED_FILES [==[" + diagram.string() + "]==]"), std::string::npos) << list;
 
-  const auto verified = run_litemig("verify " + dir() + " --version 2 --diagram \"" + diagram.string() + "\"");
-  ASSERT_EQ(verified.exit_code, 0) << verified.output;
-  const auto picture = read_text(diagram);
+  const auto verified = run_cli("verify " + dir() + " --version 2 --diagram \"" + diagram.string() + "\"");
+  ASSERT_EQ(verified.exit_code, 0) << verified.out;
+  const auto picture = read_file(diagram);
   EXPECT_EQ(picture.rfind("erDiagram\n", 0), 0u) << picture;
   EXPECT_NE(picture.find("table tune: changed"), std::string::npos) << picture;
   EXPECT_NE(picture.find("TEXT composer"), std::string::npos) << picture;
