@@ -1,0 +1,57 @@
+// Pieces of the cluster target shared by its source files (not installed).
+#pragma once
+
+#include "cluster_wire.hpp"
+#include "transfer.hpp"
+
+#include "litemig/cluster.hpp"
+#include "litemig/errors.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace litemig::cluster::detail {
+
+// How long finding and reaching the leader may take (an election included).
+inline constexpr std::chrono::milliseconds connect_timeout{10000};
+// How long one statement may run on the leader before the node counts as unreachable: a rebuild
+// of millions of rows takes minutes; a killed node closes the connection at once.
+inline constexpr std::chrono::milliseconds statement_timeout{std::chrono::minutes(30)};
+
+// The private folder (mode 0700) where a dumped copy lives, removed with it.
+using scratch_folder = transfer::scratch_directory;
+
+connection connect(const address& where);
+
+// The database as the leader holds it, written into FOLDER under its own name as one file in
+// rollback-journal mode (its WAL checkpointed into it): a file sqlite3 opens. Returns its path.
+std::filesystem::path fetch_copy(connection& leader, const address& where, const std::filesystem::path& folder);
+
+// The copy COPY of WHERE's database, published in BACKUP_DIR (default: the current folder) by the
+// applier's backup scheme (DATABASE-STEM.TIME.vFROM-vTO.EXT) and flushed.
+std::filesystem::path publish_backup(const std::filesystem::path& copy, const address& where,
+                                     const std::optional<std::filesystem::path>& backup_dir, std::int64_t from,
+                                     std::int64_t to);
+
+// Messages about the local copy COPY name the cluster instead.
+std::string relabel(std::string text, const std::filesystem::path& copy, const address& where);
+
+// Runs BODY with a fresh local copy of the cluster database named by TEXT; failures name the cluster.
+template <typename body_type>
+auto with_copy(std::string_view text, const body_type& body) {
+  const auto where = parse_address(text);
+  scratch_folder folder;
+  std::filesystem::path copy;
+  try {
+    auto leader = connect(where);
+    copy = fetch_copy(leader, where, folder.path());
+    return body(copy);
+  } catch (const failure& e) {
+    throw failure(e.code(), relabel(e.what(), copy, where));
+  }
+}
+
+}  // namespace litemig::cluster::detail
