@@ -7,7 +7,8 @@
 // - EXEC_SQL runs EVERY statement of its text (the node prepares the tail after each one) but binds
 //   the parameters to the first only; QUERY_SQL runs the first statement and ignores the rest.
 //   litemig sends one statement at a time regardless.
-// - `PRAGMA foreign_keys=OFF` sent through EXEC_SQL is honoured for the next statements on the same
+// - A new connection starts with foreign keys ON (so a piped rebuild cascades). `PRAGMA
+//   foreign_keys=OFF` sent through EXEC_SQL is honoured for the next statements on the same
 //   connection: a parent dropped inside BEGIN...COMMIT keeps its ON DELETE CASCADE children.
 // - BEGIN and COMMIT sent as separate EXEC_SQL requests on one connection make one transaction:
 //   other connections see nothing of it and get SQLITE_BUSY when they write; a connection that
