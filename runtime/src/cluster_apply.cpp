@@ -276,10 +276,13 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     auto leader = connect(where);
     copy = fetch_copy(leader, where, folder.path());
     const auto before = folder.path() / (where.database + ".before");
-    if (options.backup) fs::copy_file(copy, before);
+    // A database the cluster did not hold yet is empty: like a new file, it needs no backup.
+    const auto status = litemig::current(copy);
+    const bool backing_up = options.backup && (status.version != 0 || !status.empty || status.has_bookkeeping);
+    if (backing_up) fs::copy_file(copy, before);
     const auto r = rehearse(copy, where, migrations, options, down_to);
     if (r.writes.empty()) return r.result;
-    if (options.backup) {
+    if (backing_up) {
       backup = publish_backup(before, where, options.backup_dir, r.result.from_version, r.result.to_version);
       log(fmt::format("backup written to {}", backup->string()));
     }
