@@ -156,8 +156,11 @@ TEST_F(Replay, TheRecordHoldsOnlyWritesInsideTheTransactionWithTheirValuesTyped)
   insert.bind(2, -1.0);
   insert.step();
   recorded.query_int("SELECT count(*) FROM typed");
+  // A setting that changes what later statements write is heard; a pragma that only reads is not.
+  recorded.execute("PRAGMA legacy_alter_table = ON; PRAGMA table_info(typed); PRAGMA journal_mode;");
   recorded.execute("COMMIT");
-  ASSERT_EQ(heard.size(), 2U);
+  ASSERT_EQ(heard.size(), 3U);
+  EXPECT_EQ(heard[2].sql, "PRAGMA legacy_alter_table = ON;");
   EXPECT_EQ(heard[0].sql, "INSERT INTO typed VALUES (?1, ?2, ?3, ?4)");
   EXPECT_EQ(heard[0].values, (std::vector<bound_value>{std::int64_t{7}, 2.5, std::string("text"), std::monostate{}}));
   EXPECT_EQ(heard[1].values, (std::vector<bound_value>{std::monostate{}, -1.0, std::monostate{}, std::monostate{}}));
