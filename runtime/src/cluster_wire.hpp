@@ -64,7 +64,8 @@ class server_error : public failure {
 class connection {
  public:
   // Any reachable node of NODES ("host:port") tells who leads; connects to the leader, registers
-  // as a client and opens DATABASE. Retries for up to TIMEOUT while an election is under way.
+  // as a client and opens DATABASE with cache spilling off (dqlite 1.11 fails a transaction whose
+  // pages spill before COMMIT). Retries for up to TIMEOUT while an election is under way.
   static connection to_leader(const std::vector<std::string>& nodes, const std::string& database,
                               std::chrono::milliseconds timeout);
   // Connects to NODE itself (leader or not), without opening a database (for dump and members).

@@ -243,7 +243,12 @@ void cluster_fixture::TearDownTestSuite() { clusters_.clear(); }
 
 test_cluster& cluster_fixture::shared(std::size_t nodes) {
   for (const auto& c : clusters_) {
-    if (c->size() == nodes) return *c;
+    if (c->size() != nodes) continue;
+    // A node an earlier test killed and left down serves again.
+    for (std::size_t i = 0; i < c->size(); ++i) {
+      if (!c->is_up(i)) c->restart(i);
+    }
+    return *c;
   }
   const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
   const auto folder = fs::temp_directory_path() / fmt::format("litemig_cluster_{}_{}_{}", ::getpid(), suite->name(), nodes);

@@ -80,7 +80,8 @@ class test_cluster {
 inline constexpr std::chrono::milliseconds client_timeout{5000};
 
 // A test's own folder, skipped with the reason when the dqlite tools are missing; the tests of a
-// suite share its clusters (started on first use, stopped after the suite's last test).
+// suite share its clusters (started on first use, nodes left down restarted, stopped after the
+// suite's last test).
 class cluster_fixture : public reliability::reliability_test {
  protected:
   void SetUp() override;

@@ -247,6 +247,38 @@ TEST_F(Wire, BeginAndCommitOnOneConnectionMakeOneReplicatedTransaction) {
   }
 }
 
+TEST_F(Wire, ATransactionLargerThanThePageCacheCommitsBecauseSpillingIsOff) {
+  auto c = single();
+  c.set_timeout(60s);
+  EXPECT_EQ(count_of(c, "PRAGMA cache_spill"), 0);
+  c.exec("CREATE TABLE item(id INTEGER PRIMARY KEY, payload TEXT NOT NULL)");
+  c.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+         "INSERT INTO item SELECT i, printf('payload %08d, padded to some fifty bytes', i) FROM n");
+  // A table rebuild with an index, in one transaction: some 30 MB of pages.
+  const auto rebuild = [&] {
+    c.exec("BEGIN");
+    c.exec("CREATE TABLE new_item(id INTEGER PRIMARY KEY, payload TEXT NOT NULL CHECK(length(payload) > 0))");
+    c.exec("INSERT INTO new_item SELECT id, payload FROM item");
+    c.exec("DROP TABLE item");
+    c.exec("ALTER TABLE new_item RENAME TO item");
+    c.exec("CREATE INDEX item_payload ON item(payload)");
+    c.exec("COMMIT");
+  };
+  // Why: with spilling on, dqlite 1.11 fails the transaction and rolls it back.
+  c.exec("PRAGMA cache_spill = ON");
+  try {
+    rebuild();
+    ADD_FAILURE() << "a spilled transaction committed: dqlite may no longer need cache_spill=OFF";
+  } catch (const server_error& e) {
+    EXPECT_EQ(e.sqlite_code(), 522) << e.what();  // SQLITE_IOERR_SHORT_READ
+  }
+  EXPECT_EQ(count_of(c, "SELECT count(*) FROM sqlite_schema WHERE name IN ('new_item', 'item_payload')"), 0);
+  c.exec("PRAGMA cache_spill = OFF");
+  rebuild();
+  EXPECT_EQ(count_of(c, "SELECT count(*) FROM item"), 200000);
+  EXPECT_EQ(count_of(c, "SELECT count(*) FROM sqlite_schema WHERE name = 'item_payload'"), 1);
+}
+
 // A peer on loopback that answers each request with the next scripted reply (raw bytes), then
 // closes its side (or, when SILENT, waits for the client to close).
 class scripted_peer {
@@ -370,8 +402,9 @@ TEST(WireHostilePeer, RowsWithImpossibleCountsOrTypesAreRefused) {
            {column_a + word(1) + word(5), "a word cut short"},
        }) {
     scripted_peer peer;
-    // The peer names itself leader, opens the database and answers the query with ROWS.
-    peer.serve({welcome, message(1, word(1) + text(peer.address())), message(4, word(0)), message(7, rows)});
+    // The peer names itself leader, opens the database, runs the pragma and answers the query with ROWS.
+    peer.serve({welcome, message(1, word(1) + text(peer.address())), message(4, word(0)), message(6, word(0) + word(0)),
+                message(7, rows)});
     auto c = connection::to_leader({peer.address()}, "x.db", 2s);
     expect_malformed([&] { c.query("SELECT a FROM t"); }, fragment);
   }
