@@ -273,12 +273,13 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     if (options.log) options.log(line);
   };
   try {
-    auto leader = connect(where);
-    copy = fetch_copy(leader, where, folder.path());
+    const auto fetched = fetch_copy(where, folder.path());
+    copy = fetched.path;
+    // Like a missing file, upgrade builds it: dqlite creates it when the leader opens it.
+    if (!fetched.held && (down_to || !options.create_if_missing)) throw no_such_database(where);
     const auto before = folder.path() / (where.database + ".before");
-    // A database the cluster did not hold yet is empty: like a new file, it needs no backup.
-    const auto status = litemig::current(copy);
-    const bool backing_up = options.backup && (status.version != 0 || !status.empty || status.has_bookkeeping);
+    // A database the cluster did not hold yet is like a new file: it needs no backup.
+    const bool backing_up = options.backup && fetched.held;
     if (backing_up) fs::copy_file(copy, before);
     const auto r = rehearse(copy, where, migrations, options, down_to);
     if (r.writes.empty()) return r.result;
@@ -288,6 +289,7 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     }
     log(fmt::format("replaying the rehearsed migration ({}) on the leader", count_of(static_cast<std::int64_t>(r.writes.size()),
                                                                                       "statement")));
+    auto leader = connect(where);
     if (replay_on_leader(leader, where, r, options, commit_sent) == replayed::already_done) {
       std::error_code ignored;
       if (backup) fs::remove(*backup, ignored);
@@ -298,7 +300,8 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     auto result = r.result;
     result.backup = backup;
     if (backup && options.keep_backups) {
-      for (const auto& old : remove_old_backups(fs::current_path() / where.database, options.backup_dir, *options.keep_backups)) {
+      const auto folder_of_backups = options.backup_dir.value_or(fs::current_path());
+      for (const auto& old : remove_old_backups(folder_of_backups / where.database, folder_of_backups, *options.keep_backups)) {
         log(fmt::format("removed the old backup {}", old.string()));
       }
     }
