@@ -49,15 +49,16 @@ std::filesystem::path publish_backup(const std::filesystem::path& copy, const ad
 std::string relabel(std::string text, const std::filesystem::path& copy, const address& where);
 
 // Runs BODY with a fresh local copy of the cluster database named by TEXT; failures name the cluster.
+// A database the cluster does not hold is refused, unless MAY_BE_MISSING (then the copy is empty).
 template <typename body_type>
-auto with_copy(std::string_view text, const body_type& body) {
+auto with_copy(std::string_view text, const body_type& body, bool may_be_missing = false) {
   const auto where = parse_address(text);
   scratch_folder folder;
   std::filesystem::path copy;
   try {
     const auto fetched = fetch_copy(where, folder.path());
     copy = fetched.path;
-    if (!fetched.held) throw no_such_database(where);
+    if (!fetched.held && !may_be_missing) throw no_such_database(where);
     return body(copy);
   } catch (const failure& e) {
     throw failure(e.code(), relabel(e.what(), copy, where));
