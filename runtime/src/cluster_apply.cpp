@@ -156,6 +156,9 @@ class replay {
   replayed once() {
     // A no-op inside a transaction: off first, so that a rebuild's DROP TABLE cascades nothing.
     leader_.exec("PRAGMA foreign_keys = OFF");
+    // dqlite writes the WAL only at COMMIT: pages a large transaction spilled early read back as an
+    // error that also ends the transaction (observed on 1.11 after a rebuild of 300,000 rows).
+    leader_.exec("PRAGMA cache_spill = OFF");
     leader_.exec("BEGIN");
     const auto state = state_of(leader_);
     if (state != r_.start) {
@@ -237,8 +240,7 @@ replayed replay_on_leader(connection& leader, const address& where, const rehear
       // An answer, not silence: the node did not commit.
       commit_sent = false;
       if (!e.is_busy()) {
-        throw failure(exit_code::failure, fmt::format("{}: the leader {} reported: {}; rolled back, nothing was changed",
-                                                      where.text, leader.address(), e.sqlite_message()));
+        throw failure(exit_code::failure, fmt::format("{}: {}; rolled back, nothing was changed", where.text, e.what()));
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         throw failure(exit_code::busy, fmt::format("{}: still locked by another writer after {} ms; nothing was changed",
@@ -274,10 +276,13 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     auto leader = connect(where);
     copy = fetch_copy(leader, where, folder.path());
     const auto before = folder.path() / (where.database + ".before");
-    if (options.backup) fs::copy_file(copy, before);
+    // A database the cluster did not hold yet is empty: like a new file, it needs no backup.
+    const auto status = litemig::current(copy);
+    const bool backing_up = options.backup && (status.version != 0 || !status.empty || status.has_bookkeeping);
+    if (backing_up) fs::copy_file(copy, before);
     const auto r = rehearse(copy, where, migrations, options, down_to);
     if (r.writes.empty()) return r.result;
-    if (options.backup) {
+    if (backing_up) {
       backup = publish_backup(before, where, options.backup_dir, r.result.from_version, r.result.to_version);
       log(fmt::format("backup written to {}", backup->string()));
     }

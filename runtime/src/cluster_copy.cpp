@@ -20,9 +20,13 @@ namespace litemig::cluster::detail {
 namespace fs = std::filesystem;
 
 connection connect(const address& where) {
-  auto leader = connection::to_leader(where.nodes, where.database, connect_timeout);
-  leader.set_timeout(statement_timeout);
-  return leader;
+  try {
+    auto leader = connection::to_leader(where.nodes, where.database, connect_timeout);
+    leader.set_timeout(statement_timeout);
+    return leader;
+  } catch (const failure& e) {
+    throw failure(e.code(), fmt::format("{}: {}; nothing was changed", where.text, e.what()));
+  }
 }
 
 namespace {

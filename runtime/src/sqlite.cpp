@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cerrno>
 #include <system_error>
@@ -206,11 +207,13 @@ struct transaction_keeper {
   statement_activity activity;
 };
 
-// What the authorizer tells while a statement is prepared: the keeper's verdicts, and whether the
-// statement is PRAGMA journal_mode, which sqlite3_stmt_readonly counts as a write even as a query.
+// What the authorizer tells while a statement is prepared: the keeper's verdicts; whether the
+// statement is PRAGMA journal_mode, which sqlite3_stmt_readonly counts as a write even as a query;
+// and whether it sets a pragma that changes what later statements write, which it counts as a read.
 struct preparing {
   transaction_keeper* keeper = nullptr;
   bool journal_mode = false;
+  bool sets_behaviour = false;
 };
 
 namespace {
@@ -255,9 +258,19 @@ void note_activity(statement_activity& activity, int action, const char* first, 
   }
 }
 
+// Connection settings that change what later statements write or whether they fail.
+constexpr std::array behaviour_pragmas{"analysis_limit",     "case_sensitive_like", "defer_foreign_keys",
+                                       "legacy_alter_table", "max_page_count",      "recursive_triggers"};
+
 int watch_prepare(void* context, int action, const char* first, const char* second, const char*, const char*) {
   auto& watch = *static_cast<preparing*>(context);
-  if (action == SQLITE_PRAGMA && first != nullptr && sqlite3_stricmp(first, "journal_mode") == 0) watch.journal_mode = true;
+  if (action == SQLITE_PRAGMA && first != nullptr) {
+    if (sqlite3_stricmp(first, "journal_mode") == 0) watch.journal_mode = true;
+    const auto is_named = [&](const char* name) { return sqlite3_stricmp(first, name) == 0; };
+    if (second != nullptr && std::any_of(behaviour_pragmas.begin(), behaviour_pragmas.end(), is_named)) {
+      watch.sets_behaviour = true;
+    }
+  }
   if (watch.keeper == nullptr) return SQLITE_OK;
   auto& keeper = *watch.keeper;
   if (keeper.observe) note_activity(keeper.activity, action, first, second);
@@ -304,7 +317,7 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
     if (raw == nullptr) break;  // only whitespace or comments remain
     {
       statement stmt(*this, raw);
-      stmt.journal_mode_ = watch.journal_mode;
+      stmt.note_kind(watch);
       if (keeper && keeper->observe) {
         follow(stmt, *keeper);
       } else {
@@ -373,7 +386,7 @@ statement database::prepare(std::string_view sql) {
   if (rc != SQLITE_OK) fail(rc, sql);
   if (raw == nullptr) throw error(SQLITE_MISUSE, "empty statement", std::string(sql), path_);
   statement prepared(*this, raw);
-  prepared.journal_mode_ = watch.journal_mode;
+  prepared.note_kind(watch);
   return prepared;
 }
 
@@ -478,7 +491,7 @@ void database::copy_file_to(int destination_fd) {
 }
 
 statement::statement(statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), running_(other.running_), journal_mode_(other.journal_mode_), bound_(std::move(other.bound_)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), running_(other.running_), journal_mode_(other.journal_mode_), sets_behaviour_(other.sets_behaviour_), bound_(std::move(other.bound_)) {}
 
 statement& statement::operator=(statement&& other) noexcept {
   if (this != &other) {
@@ -487,9 +500,19 @@ statement& statement::operator=(statement&& other) noexcept {
     stmt_ = std::exchange(other.stmt_, nullptr);
     running_ = other.running_;
     journal_mode_ = other.journal_mode_;
+    sets_behaviour_ = other.sets_behaviour_;
     bound_ = std::move(other.bound_);
   }
   return *this;
+}
+
+void statement::note_kind(const preparing& watch) {
+  journal_mode_ = watch.journal_mode;
+  sets_behaviour_ = watch.sets_behaviour;
+}
+
+bool statement::is_recorded_kind() const {
+  return sets_behaviour_ || (sqlite3_stmt_readonly(stmt_) == 0 && !journal_mode_);
 }
 
 void statement::remember(int index, bound_value bound) {
@@ -532,8 +555,7 @@ statement& statement::bind_null(int index) {
 
 bool statement::step() {
   // Judged before the step: COMMIT leaves the transaction, and only a run's first step starts it.
-  const bool recorded =
-      !running_ && db_->writes_ && db_->in_transaction() && sqlite3_stmt_readonly(stmt_) == 0 && !journal_mode_;
+  const bool recorded = !running_ && db_->writes_ && db_->in_transaction() && is_recorded_kind();
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
     // After DONE the next step runs the statement again (SQLite resets it), with the same values.

@@ -72,8 +72,9 @@ using write_listener = std::function<void(const written_statement&)>;
 
 // While it lives, every connection this thread opens on the file PATH (the same file: device and
 // inode) tells LISTENER each statement that writes (sqlite3_stmt_readonly is false, so never
-// BEGIN, COMMIT, ROLLBACK, SAVEPOINT or RELEASE) and runs inside a transaction, once its first step
-// succeeded, in the order they ran. The values are those given to the layer's bind calls, never
+// BEGIN, COMMIT, ROLLBACK, SAVEPOINT or RELEASE; nor PRAGMA journal_mode) or sets a pragma that
+// changes later writes (legacy_alter_table, analysis_limit, max_page_count, ...) and runs inside a
+// transaction, once its first step succeeded, in the order they ran. The values are those given to the layer's bind calls, never
 // read back from SQL text. Replayed in order on a copy of the file as it was at BEGIN, they make
 // the same changes (a cluster migration is rehearsed on a copy this way, then replayed).
 class write_recorder {
@@ -213,10 +214,14 @@ class statement {
   statement(database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
   // Keeps what was bound at INDEX while the connection's writes are recorded.
   void remember(int index, bound_value bound);
+  void note_kind(const preparing& watch);
+  // Whether a run of this statement goes into the record: a write, or a setting that changes writes.
+  bool is_recorded_kind() const;
   database* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   bool running_ = false;      // stepped to a row; false: the next step starts a new run
   bool journal_mode_ = false;  // PRAGMA journal_mode: not a write of the database's content
+  bool sets_behaviour_ = false;  // PRAGMA legacy_alter_table = ON and the like: later writes depend on it
   std::vector<bound_value> bound_;  // only while the connection's writes are recorded
 };
 
