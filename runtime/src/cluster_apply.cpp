@@ -156,9 +156,6 @@ class replay {
   replayed once() {
     // A no-op inside a transaction: off first, so that a rebuild's DROP TABLE cascades nothing.
     leader_.exec("PRAGMA foreign_keys = OFF");
-    // dqlite writes the WAL only at COMMIT: pages a large transaction spilled early read back as an
-    // error that also ends the transaction (observed on 1.11 after a rebuild of 300,000 rows).
-    leader_.exec("PRAGMA cache_spill = OFF");
     leader_.exec("BEGIN");
     const auto state = state_of(leader_);
     if (state != r_.start) {
