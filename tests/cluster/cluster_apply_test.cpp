@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 using namespace litemig::cluster_testing;
 using namespace litemig::reliability;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -104,6 +108,42 @@ TEST_F(ClusterApply, ARefusalInTheRehearsalIsOneLineAndLeavesTheClusterAndTheBac
   EXPECT_TRUE(contains(refused.err, url + ": 0002_item_name_checked.sql: pre-flight refused the data")) << refused.err;
   EXPECT_TRUE(fs::is_empty(backups()));
   EXPECT_EQ(file_sha256(nodes().dump(nodes().leader(), database_name(), path("after"))), before);
+}
+
+TEST_F(ClusterApply, AWriterHoldingTheClusterIsWaitedForAndAVersionItChangedIsNeverOverwritten) {
+  const auto url = nodes().url(database_name());
+  ASSERT_EQ(litemig(on("upgrade", url, {"--to", "1"})).exit_code, 0);
+  auto writer = nodes().connect(database_name());
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO item(id, name) VALUES (7, 'seven')");
+
+  // Held beyond --busy-timeout: exit 7, nothing changed.
+  const auto gave_up = litemig(on("upgrade", url, {"--busy-timeout", "0.5"}));
+  EXPECT_EQ(gave_up.exit_code, 7) << gave_up.err;
+  EXPECT_TRUE(contains(gave_up.err, "still locked by another writer")) << gave_up.err;
+  EXPECT_TRUE(fs::is_empty(backups()));
+
+  // Waited for; the writer moves the version meanwhile: the replay re-reads it inside its
+  // transaction and refuses to migrate from a version it did not rehearse.
+  launch upgrade{{LITEMIG_CLI}, std::nullopt, path("upgrade.out"), path("upgrade.err")};
+  const auto args = on("upgrade", url, {"--busy-timeout", "60"});
+  upgrade.argv.insert(upgrade.argv.end(), args.begin(), args.end());
+  const auto pid = start(upgrade);
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (!contains(read_file(upgrade.err), "litemig: applying on the cluster leader") &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  writer.exec("PRAGMA user_version = 9");
+  writer.exec("COMMIT");
+  EXPECT_EQ(wait_for(pid), 7) << read_file(upgrade.err);
+  EXPECT_TRUE(contains(read_file(upgrade.err), "the cluster changed while preparing")) << read_file(upgrade.err);
+  EXPECT_TRUE(fs::is_empty(backups()));
+  const auto copy = nodes().dump(nodes().leader(), database_name(), path("after"));
+  EXPECT_EQ(query_int(copy, "PRAGMA user_version"), 9);
+  EXPECT_EQ(query_int(copy, "SELECT count(*) FROM item"), 1);
+  EXPECT_EQ(query_int(copy, "SELECT count(*) FROM sqlite_schema WHERE name = 'new_item'"), 0);
 }
 
 }  // namespace
