@@ -172,9 +172,12 @@ class replay {
       } catch (const server_error& e) {
         if (e.is_busy() || e.is_not_leader()) throw;
         roll_back();
-        throw refusal(exit_code::failure, fmt::format("{}: the leader refused a statement of the rehearsed migration: {} (in: {}); "
-                                                      "rolled back, nothing was changed",
-                                                      where_.text, e.sqlite_message(), excerpt(w.sql)));
+        // The rehearsal passed on the copy: rows written since then break the new constraints.
+        throw refusal(e.is_constraint() ? exit_code::preflight : exit_code::failure,
+                      fmt::format("{}: the leader refused a statement of the rehearsed migration{}: {} (in: {}); rolled "
+                                  "back, nothing was changed",
+                                  where_.text, e.is_constraint() ? " (rows written since the copy break it)" : "",
+                                  e.sqlite_message(), excerpt(w.sql)));
       }
     }
     for (const auto& [pair, count] : violations(leader_)) {

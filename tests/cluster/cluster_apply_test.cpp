@@ -46,6 +46,21 @@ class ClusterApply : public cluster_fixture {
     args.insert(args.begin(), LITEMIG_CLI);
     return run(args, dir_);
   }
+  // An upgrade of URL started in the background, once it announced the leader and waits there for
+  // another writer (stderr in upgrade.err).
+  pid_t upgrade_waiting_on_the_leader(const std::string& url) {
+    launch upgrade{{LITEMIG_CLI}, std::nullopt, path("upgrade.out"), path("upgrade.err")};
+    const auto args = on("upgrade", url, {"--busy-timeout", "60"});
+    upgrade.argv.insert(upgrade.argv.end(), args.begin(), args.end());
+    const auto pid = start(upgrade);
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while (!contains(read_file(upgrade.err), "litemig: applying on the cluster leader") &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(10ms);
+    }
+    std::this_thread::sleep_for(500ms);
+    return pid;
+  }
   // litemig COMMAND on URL with this test's migrations and backup folder, then EXTRA.
   std::vector<std::string> on(const std::string& command, const std::string& url,
                               const std::vector<std::string>& extra = {}) const {
@@ -125,24 +140,38 @@ TEST_F(ClusterApply, AWriterHoldingTheClusterIsWaitedForAndAVersionItChangedIsNe
 
   // Waited for; the writer moves the version meanwhile: the replay re-reads it inside its
   // transaction and refuses to migrate from a version it did not rehearse.
-  launch upgrade{{LITEMIG_CLI}, std::nullopt, path("upgrade.out"), path("upgrade.err")};
-  const auto args = on("upgrade", url, {"--busy-timeout", "60"});
-  upgrade.argv.insert(upgrade.argv.end(), args.begin(), args.end());
-  const auto pid = start(upgrade);
-  const auto give_up = std::chrono::steady_clock::now() + 60s;
-  while (!contains(read_file(upgrade.err), "litemig: applying on the cluster leader") &&
-         std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(10ms);
-  }
-  std::this_thread::sleep_for(500ms);
+  const auto pid = upgrade_waiting_on_the_leader(url);
   writer.exec("PRAGMA user_version = 9");
   writer.exec("COMMIT");
-  EXPECT_EQ(wait_for(pid), 7) << read_file(upgrade.err);
-  EXPECT_TRUE(contains(read_file(upgrade.err), "the cluster changed while preparing")) << read_file(upgrade.err);
+  const auto err = [&] { return read_file(path("upgrade.err")); };
+  EXPECT_EQ(wait_for(pid), 7) << err();
+  EXPECT_TRUE(contains(err(), "the cluster changed while preparing")) << err();
   EXPECT_TRUE(fs::is_empty(backups()));
   const auto copy = nodes().dump(nodes().leader(), database_name(), path("after"));
   EXPECT_EQ(query_int(copy, "PRAGMA user_version"), 9);
   EXPECT_EQ(query_int(copy, "SELECT count(*) FROM item"), 1);
+  EXPECT_EQ(query_int(copy, "SELECT count(*) FROM sqlite_schema WHERE name = 'new_item'"), 0);
+}
+
+TEST_F(ClusterApply, RowsWrittenSinceTheCopyThatBreakTheMigrationAreRefusedOnTheLeader) {
+  const auto url = nodes().url(database_name());
+  ASSERT_EQ(litemig(on("upgrade", url, {"--to", "1"})).exit_code, 0);
+  auto writer = nodes().connect(database_name());
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO item(id, name) VALUES (1, 'short')");
+
+  // The copy the rehearsal passes on holds no row; the writer's row, committed while the replay
+  // waits, breaks the new CHECK when the leader copies it.
+  const auto pid = upgrade_waiting_on_the_leader(url);
+  writer.exec("INSERT INTO item(id, name) VALUES (2, 'a name far longer than twenty')");
+  writer.exec("COMMIT");
+  const auto err = [&] { return read_file(path("upgrade.err")); };
+  EXPECT_EQ(wait_for(pid), 8) << err();
+  EXPECT_TRUE(contains(err(), "rows written since the copy break it")) << err();
+  EXPECT_TRUE(fs::is_empty(backups()));
+  const auto copy = nodes().dump(nodes().leader(), database_name(), path("after"));
+  EXPECT_EQ(query_int(copy, "PRAGMA user_version"), 1);
+  EXPECT_EQ(query_int(copy, "SELECT count(*) FROM item"), 2);
   EXPECT_EQ(query_int(copy, "SELECT count(*) FROM sqlite_schema WHERE name = 'new_item'"), 0);
 }
 
