@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -139,6 +140,13 @@ std::string excerpt(std::string_view sql) {
   return text + (sql.size() > 120 ? "..." : "");
 }
 
+// "table \"t\"": the first object of sqlite_schema's rows (type, name, ...) where A and B part.
+std::string first_difference(const table& a, const table& b) {
+  const auto [in_a, in_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  const auto& row = in_a != a.end() ? *in_a : *in_b;
+  return fmt::format("{} {}", row.at(0).value_or("?"), sqlite::quote_identifier(row.at(1).value_or("?")));
+}
+
 enum class replayed { committed, already_done };
 
 // The replay's own verdict, rolled back: reported as it is, never taken for a lost connection.
@@ -188,11 +196,11 @@ class replay {
                     fmt::format("{}: foreign key check failed on the cluster: {}: {} without a parent; rolled back, nothing "
                                 "was changed", where_.text, pair, count_of(count, "row")));
     }
-    if (read_table(leader_, schema_query) != r_.schema) {
+    if (const auto live = read_table(leader_, schema_query); live != r_.schema) {
       roll_back();
       throw refusal(exit_code::schema_mismatch,
-                    fmt::format("{}: the cluster's schema after the replay differs from the rehearsal's; rolled back, "
-                                "nothing was changed", where_.text));
+                    fmt::format("{}: the cluster's schema after the replay differs from the rehearsal's (first at {}); "
+                                "rolled back, nothing was changed", where_.text, first_difference(live, r_.schema)));
     }
     commit_sent_ = true;
     leader_.exec("COMMIT");

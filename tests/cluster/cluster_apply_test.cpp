@@ -175,4 +175,27 @@ TEST_F(ClusterApply, RowsWrittenSinceTheCopyThatBreakTheMigrationAreRefusedOnThe
   expect_refused_and_untouched(pid, 8, "rows written since the copy break it", 1, 2);
 }
 
+TEST_F(ClusterApply, ADriftOrAnOrphanCommittedWhileTheReplayWaitsIsFoundBeforeTheCommit) {
+  const auto url = nodes().url(database_name());
+  ASSERT_EQ(litemig(on("upgrade", url, {"--to", "1"})).exit_code, 0);
+  {
+    // A table made outside migrations, at the same version: the live schema parts from the rehearsal's.
+    auto writer = nodes().connect(database_name());
+    writer.exec("BEGIN");
+    writer.exec("CREATE TABLE extra(x)");
+    const auto pid = upgrade_waiting_on_the_leader(url);
+    writer.exec("COMMIT");
+    expect_refused_and_untouched(pid, 4, "differs from the rehearsal's (first at table \"extra\")", 1, 0);
+    writer.exec("DROP TABLE extra");
+  }
+  // A part without its item, written with foreign keys off: a violation the rehearsal never had.
+  auto writer = nodes().connect(database_name());
+  writer.exec("PRAGMA foreign_keys = OFF");
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO part(id, item_id) VALUES (1, 999)");
+  const auto pid = upgrade_waiting_on_the_leader(url);
+  writer.exec("COMMIT");
+  expect_refused_and_untouched(pid, 8, "foreign key check failed on the cluster: part -> item: 1 row", 1, 0);
+}
+
 }  // namespace
