@@ -61,6 +61,17 @@ class ClusterApply : public cluster_fixture {
     std::this_thread::sleep_for(500ms);
     return pid;
   }
+  // A writer runs BEFORE on the leader, an upgrade of URL starts and waits for it, the writer runs
+  // WHILE_WAITING and commits; returns the upgrade's pid.
+  pid_t upgrade_beside_a_writer(const std::string& url, const std::vector<std::string>& before,
+                                const std::vector<std::string>& while_waiting) {
+    auto writer = nodes().connect(database_name());
+    for (const auto& sql : before) writer.exec(sql);
+    const auto pid = upgrade_waiting_on_the_leader(url);
+    for (const auto& sql : while_waiting) writer.exec(sql);
+    writer.exec("COMMIT");
+    return pid;
+  }
   // The upgrade PID ends with CODE and MESSAGE, leaves no backup, and the leader holds what the
   // other writer committed: VERSION and ITEMS rows, no half-done rebuild.
   void expect_refused_and_untouched(pid_t pid, int code, const std::string& message, std::int64_t version,
@@ -163,39 +174,25 @@ TEST_F(ClusterApply, AWriterHoldingTheClusterIsWaitedForAndAVersionItChangedIsNe
 TEST_F(ClusterApply, RowsWrittenSinceTheCopyThatBreakTheMigrationAreRefusedOnTheLeader) {
   const auto url = nodes().url(database_name());
   ASSERT_EQ(litemig(on("upgrade", url, {"--to", "1"})).exit_code, 0);
-  auto writer = nodes().connect(database_name());
-  writer.exec("BEGIN");
-  writer.exec("INSERT INTO item(id, name) VALUES (1, 'short')");
-
-  // The copy the rehearsal passes on holds no row; the writer's row, committed while the replay
-  // waits, breaks the new CHECK when the leader copies it.
-  const auto pid = upgrade_waiting_on_the_leader(url);
-  writer.exec("INSERT INTO item(id, name) VALUES (2, 'a name far longer than twenty')");
-  writer.exec("COMMIT");
+  // The copy the rehearsal passes on holds no row; the writer's rows, committed while the replay
+  // waits, break the new CHECK when the leader copies them.
+  const auto pid = upgrade_beside_a_writer(url, {"BEGIN", "INSERT INTO item(id, name) VALUES (1, 'short')"},
+                                           {"INSERT INTO item(id, name) VALUES (2, 'a name far longer than twenty')"});
   expect_refused_and_untouched(pid, 8, "rows written since the copy break it", 1, 2);
 }
 
 TEST_F(ClusterApply, ADriftOrAnOrphanCommittedWhileTheReplayWaitsIsFoundBeforeTheCommit) {
   const auto url = nodes().url(database_name());
   ASSERT_EQ(litemig(on("upgrade", url, {"--to", "1"})).exit_code, 0);
-  {
-    // A table made outside migrations, at the same version: the live schema parts from the rehearsal's.
-    auto writer = nodes().connect(database_name());
-    writer.exec("BEGIN");
-    writer.exec("CREATE TABLE extra(x)");
-    const auto pid = upgrade_waiting_on_the_leader(url);
-    writer.exec("COMMIT");
-    expect_refused_and_untouched(pid, 4, "differs from the rehearsal's (first at table \"extra\")", 1, 0);
-    writer.exec("DROP TABLE extra");
-  }
+  // A table made outside migrations, at the same version: the live schema parts from the rehearsal's.
+  const auto drifted = upgrade_beside_a_writer(url, {"BEGIN", "CREATE TABLE extra(x)"}, {});
+  expect_refused_and_untouched(drifted, 4, "differs from the rehearsal's (first at table \"extra\")", 1, 0);
+  nodes().connect(database_name()).exec("DROP TABLE extra");
+
   // A part without its item, written with foreign keys off: a violation the rehearsal never had.
-  auto writer = nodes().connect(database_name());
-  writer.exec("PRAGMA foreign_keys = OFF");
-  writer.exec("BEGIN");
-  writer.exec("INSERT INTO part(id, item_id) VALUES (1, 999)");
-  const auto pid = upgrade_waiting_on_the_leader(url);
-  writer.exec("COMMIT");
-  expect_refused_and_untouched(pid, 8, "foreign key check failed on the cluster: part -> item: 1 row", 1, 0);
+  const auto orphaned = upgrade_beside_a_writer(
+      url, {"PRAGMA foreign_keys = OFF", "BEGIN", "INSERT INTO part(id, item_id) VALUES (1, 999)"}, {});
+  expect_refused_and_untouched(orphaned, 8, "foreign key check failed on the cluster: part -> item: 1 row", 1, 0);
 }
 
 }  // namespace
