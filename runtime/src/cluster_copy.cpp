@@ -124,8 +124,9 @@ local_copy fetch_copy(const address& where, const fs::path& folder) {
   try {
     sqlite::database db(path, sqlite::open_mode::read_write);
     db.validate();
-    // Checkpoints the WAL into the file and removes it: one file, as sqlite3 expects a backup.
-    if (!wal.empty()) db.query_text("PRAGMA journal_mode = DELETE");
+    // Checkpoints the WAL into the file and removes it, and marks the header for a rollback
+    // journal (dqlite's is marked WAL): one file that sqlite3 opens, even from a read-only folder.
+    db.query_text("PRAGMA journal_mode = DELETE");
     check = db.query_text("PRAGMA quick_check").value_or("");
   } catch (const sqlite::error& e) {
     throw unusable(e.sqlite_message());
