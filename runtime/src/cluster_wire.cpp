@@ -23,7 +23,11 @@
 //   here to integer or text; a NULL in such a column arrives as empty text (DATETIME) or 0
 //   (BOOLEAN), and a REAL in a DATETIME column aborts the node on an assertion: read table
 //   contents through DUMP, not QUERY_SQL.
-// - A statement that yields no columns fails under QUERY_SQL ("not an error", code 1) without running.
+// - A statement that yields no columns fails under QUERY_SQL ("not an error", code 1) without running;
+//   one that yields a row (a SELECT, `PRAGMA analysis_limit = N` reporting its value, INSERT ...
+//   RETURNING) runs under EXEC_SQL, which then answers SQLITE_ROW ("another row available", 100)
+//   and resets it. SQLite does a statement's writes by its first row, so exec() takes that answer
+//   as success and the caller need not know which statements yield rows.
 #include "cluster_wire.hpp"
 
 #include <fmt/format.h>
@@ -67,6 +71,7 @@ constexpr std::uint64_t cluster_format_with_roles = 1;
 constexpr int sqlite_busy = 5;
 constexpr int sqlite_locked = 6;
 constexpr int sqlite_constraint = 19;
+constexpr std::uint64_t sqlite_row = 100;
 constexpr int sqlite_ioerr_not_leader = 10 | (40 << 8);
 constexpr int sqlite_ioerr_leadership_lost = 10 | (41 << 8);
 
@@ -149,11 +154,16 @@ class reader {
     return v;
   }
   std::string bytes(std::uint64_t size) {
-    if (size > remaining()) malformed(fmt::format("{} bytes announced, {} left", size, remaining()));
-    std::string v(body_.substr(at_, static_cast<std::size_t>(size)));
-    skip(std::min<std::size_t>(padded(static_cast<std::size_t>(size)), remaining()));
-    return v;
+    const auto at = at_;
+    skip_bytes(size);
+    return std::string(body_.substr(at, static_cast<std::size_t>(size)));
   }
+  // Past SIZE bytes and their padding (the padding of the last value may be missing).
+  void skip_bytes(std::uint64_t size) {
+    if (size > remaining()) malformed(fmt::format("{} bytes announced, {} left", size, remaining()));
+    skip(std::min<std::size_t>(padded(static_cast<std::size_t>(size)), remaining()));
+  }
+  std::size_t position() const { return at_; }
   // The next N bytes, unread yet.
   std::string_view view(std::size_t n) {
     need(n, "a header");
@@ -419,6 +429,8 @@ exec_result connection::exec(std::string_view sql, const std::vector<value>& par
   body.text(sql, "the SQL text");
   body.params(params);
   const auto got = request(request_type::exec_sql, body.take());
+  // SQLITE_ROW: the statement ran and yielded a row, which EXEC_SQL does not carry (see the top).
+  if (got.type == response_type::failure && reader(got.body, address_, "FAILURE").u64() == sqlite_row) return {};
   reader in(expect(got, response_type::result, "EXEC_SQL"), address_, "RESULT");
   exec_result result;
   result.last_insert_id = static_cast<std::int64_t>(in.u64());
@@ -443,13 +455,28 @@ rows connection::query(std::string_view sql, const std::vector<value>& params) {
 std::vector<dumped_file> connection::dump(const std::string& database) {
   writer body;
   body.text(database, "the database name");
-  const auto got = request(request_type::dump, body.take());
+  auto got = request(request_type::dump, body.take());
   reader in(expect(got, response_type::files, "DUMP"), address_, "FILES");
   std::vector<dumped_file> files(in.count(2 * word));
+  // Where each file's bytes lie in the body: the largest is cut out of the body itself rather than
+  // copied, so a dump holds the database in memory about once, not twice.
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
   for (auto& file : files) {
     file.name = in.text();
-    file.bytes = in.bytes(in.u64());
+    const auto size = in.u64();
+    spans.emplace_back(in.position(), static_cast<std::size_t>(size));
+    in.skip_bytes(size);
   }
+  if (files.empty()) return files;
+  const auto largest = static_cast<std::size_t>(
+      std::max_element(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.second < b.second; }) -
+      spans.begin());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (i != largest) files[i].bytes = got.body.substr(spans[i].first, spans[i].second);
+  }
+  auto& kept = files[largest].bytes = std::move(got.body);
+  kept.erase(0, spans[largest].first);
+  kept.resize(spans[largest].second);
   return files;
 }
 

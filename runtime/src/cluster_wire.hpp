@@ -77,7 +77,8 @@ class connection {
   connection& operator=(const connection&) = delete;
   ~connection();
 
-  // EXEC_SQL of ONE statement with PARAMS bound to it (send statements one at a time).
+  // EXEC_SQL of ONE statement with PARAMS bound to it (send statements one at a time); rows the
+  // statement yields are discarded.
   exec_result exec(std::string_view sql, const std::vector<value>& params = {});
   // QUERY_SQL of one statement, all row batches collected.
   rows query(std::string_view sql, const std::vector<value>& params = {});

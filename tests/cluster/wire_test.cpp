@@ -198,6 +198,21 @@ TEST_F(Wire, ExecRunsEveryStatementOfItsTextAndQueryOnlyTheFirst) {
   EXPECT_EQ(count_of(c, "SELECT count(*) FROM m"), 2);
 }
 
+TEST_F(Wire, ExecRunsAStatementThatYieldsRowsOnce) {
+  auto c = single();
+  c.exec("SELECT 1");
+  c.exec("PRAGMA analysis_limit = 1000");
+  EXPECT_EQ(count_of(c, "PRAGMA analysis_limit"), 1000);
+  c.exec("CREATE TABLE r(id INTEGER PRIMARY KEY, x)");
+  c.exec("BEGIN");
+  c.exec("INSERT INTO r(x) VALUES (1), (2), (3) RETURNING id");
+  c.exec("COMMIT");
+  EXPECT_EQ(count_of(c, "SELECT count(*) FROM r"), 3);
+  // Under QUERY_SQL a statement without columns does not run at all.
+  EXPECT_THROW(c.query("CREATE TABLE never(x)"), server_error);
+  EXPECT_EQ(count_of(c, "SELECT count(*) FROM sqlite_schema WHERE name = 'never'"), 0);
+}
+
 TEST_F(Wire, ForeignKeysOffHoldsForTheConnectionSoARebuildKeepsCascadeChildren) {
   auto c = trio();
   EXPECT_EQ(count_of(c, "PRAGMA foreign_keys"), 1);  // dqlite's connections start with foreign keys on
