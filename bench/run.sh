@@ -30,7 +30,7 @@ if [[ ! -f $build_dir/build.ninja && ! -f $build_dir/Makefile ]]; then
   cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLITEMIG_SELF_CONTAINED=ON \
     -DLITEMIG_BUILD_TESTS=OFF >/dev/null
 fi
-targets=(litemig litemig_bench_generate litemig_bench_measure)
+targets=(litemig litemig_bench_generate litemig_bench_measure litemig_bench_cluster)
 # The app's start-up is measured when the tree builds it.
 if cmake --build "$build_dir" --target help | grep -q '^tunetrees:'; then targets+=(tunetrees); fi
 if ! build_log=$(cmake --build "$build_dir" --target "${targets[@]}" 2>&1); then

@@ -13,6 +13,7 @@ install(TARGETS litemig EXPORT litemigTargets RUNTIME DESTINATION ${CMAKE_INSTAL
 # The public headers, one by one: nothing private is installed by accident.
 install(FILES
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/applier.hpp
+  ${PROJECT_SOURCE_DIR}/runtime/include/litemig/cluster.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/compare.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/deploy.hpp
   ${PROJECT_SOURCE_DIR}/runtime/include/litemig/embedded.hpp

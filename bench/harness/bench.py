@@ -22,6 +22,7 @@ from pathlib import Path
 
 import report
 import verify
+from dqlite_cluster import DqliteCluster, peak_memory_kib, reset_peak_memory
 from runner import CommandFailed, Measurer, Result, fresh_copy, run_checked
 from wide_schema import wide_schema
 
@@ -34,11 +35,11 @@ PROFILES = {
     # Sizes of the rebuild chart; the largest is "the database" of every other scenario.
     # The quick profile is a smoke run: small sizes, and a tenth of the wide schema for `generate`.
     "quick": {"sizes": [5_000, 10_000, 20_000, 50_000], "repeat": 2, "add_column_repeat": 2, "launch_repeat": 20, "fleet": 200,
-              "wide": (200, 30), "generate_repeat": 2},
+              "wide": (200, 30), "generate_repeat": 2, "cluster_repeat": 1},
     # Add column takes milliseconds: more runs, so that the median is not one scheduler hiccup.
     "full": {"sizes": [50_000, 500_000, 2_000_000, 5_000_000], "repeat": 3, "add_column_repeat": 11, "launch_repeat": 200,
              "fleet": 10_000,
-             "wide": (2000, 300), "generate_repeat": 5},
+             "wide": (2000, 300), "generate_repeat": 5, "cluster_repeat": 3},
 }
 
 # What the shell runs besides the migration's statements. "defaults": the documented 12-step
@@ -56,6 +57,9 @@ SHELL_TUNED_EPILOGUE = (
 
 
 FLEET_SHELL = "sqlite3 shell (xargs -P cores)"
+
+# The database of the cluster scenario: 500,000 records (quick, when asked for with --only: 20,000).
+CLUSTER_RECORDS = {"quick": 20_000, "full": 500_000}
 
 
 def up_part(migration_file):
@@ -85,6 +89,7 @@ class Bench:
         self.litemig = bin_dir / "litemig"
         self.tunetrees = bin_dir / "tunetrees"
         self.generate = bin_dir / "litemig_bench_generate"
+        self.cluster_tool = bin_dir / "litemig_bench_cluster"
         self.measurer = Measurer(bin_dir / "litemig_bench_measure", self.out / "logs")
         self.results = []
         self.sizes = self.profile["sizes"]
@@ -473,6 +478,61 @@ class Bench:
             self.log(f"fleet / {tool}: {result.facts['per_second']:.0f} databases/s")
         shutil.rmtree(fleet_dir, ignore_errors=True)
 
+    def cluster(self):
+        """The rebuild on a 3-node dqlite cluster, beside the same migration on one file, and each node's peak memory."""
+        if not shutil.which("dqlite-demo"):
+            self.log("cluster: dqlite-demo is not installed (apt-get install go-dqlite libdqlite-dev); skipped")
+            return
+        records = CLUSTER_RECORDS["quick" if self.args.quick else "full"]
+        case = f"{records:,} records"
+        source = self.database(records)
+        migrations = self.migrations_copy("rebuild")
+        expected = verify.expected_signature((migrations / "snapshots" / "0002.sql").read_text())
+        source_fingerprint = verify.data_fingerprint(source)
+        check = self.verifier(expected, source_fingerprint)
+        timeout = 120 + records // 1000
+        on_file = Result("cluster", case, "litemig upgrade (one file)", records=records)
+        on_cluster = Result("cluster", case, "litemig upgrade (3-node dqlite cluster)", records=records)
+        for _ in range(self.profile["cluster_repeat"]):
+            db = fresh_copy(source, self.work / "subject.sqlite3")
+            try:
+                on_file.runs += self.measurer.run([self.litemig, "upgrade", "--db", db, "--dir", migrations],
+                                                  sample_anon=True, cwd=self.work, timeout=timeout)
+                on_file.problems += check(db, on_file)
+            except (CommandFailed, sqlite3.Error) as failure:
+                on_file.problems.append(str(failure))
+            on_file.facts["file_mib"] = db.stat().st_size / 2**20
+            try:
+                self.cluster_run(source, migrations, check, source_fingerprint, on_cluster, timeout)
+            except (CommandFailed, sqlite3.Error, OSError) as failure:
+                on_cluster.problems.append(str(failure))
+        for result in (on_file, on_cluster):
+            self.results.append(result)
+            state = "ok" if result.verified else "PROBLEMS: " + "; ".join(sorted(set(result.problems))[:3])
+            self.log(f"cluster / {case} / {result.tool}: {f'{result.median:.3f} s' if result.runs else '-'} {state}")
+
+    def cluster_run(self, source, migrations, check, source_fingerprint, result, timeout):
+        """One fresh cluster: load SOURCE (untimed), migrate it (timed), verify every node's copy."""
+        database = "bench.db"
+        with DqliteCluster(self.work / "cluster", 3, self.cluster_tool) as cluster:
+            started = time.monotonic()
+            run_checked([self.cluster_tool, "load", cluster.nodes, database, source])
+            result.facts["load_seconds"] = time.monotonic() - started
+            for process in cluster.processes:
+                reset_peak_memory(process.pid)
+            result.runs += self.measurer.run([self.litemig, "upgrade", "--db", cluster.url(database), "--dir", migrations],
+                                             sample_anon=True, cwd=self.work, timeout=timeout)
+            nodes_mib = [peak_memory_kib(process.pid) / 1024 for process in cluster.processes]
+            result.facts["node_peak_mib"] = max(nodes_mib + [result.facts.get("node_peak_mib", 0)])
+            result.facts.setdefault("node_peaks", []).append([round(m, 1) for m in nodes_mib])
+            for i, address in enumerate(cluster.addresses):
+                copy = self.work / f"cluster-node-{i}.sqlite3"
+                run_checked([self.cluster_tool, "dump", address, database, copy])
+                result.problems += [f"node {i}: {p}" for p in check(copy, result)]
+                if verify.data_fingerprint(copy) != verify.data_fingerprint(self.work / "cluster-node-0.sqlite3"):
+                    result.problems.append(f"node {i} holds other data than node 0")
+                result.facts["file_mib"] = copy.stat().st_size / 2**20
+
     # ---- the whole run
 
     def environment(self):
@@ -501,8 +561,10 @@ class Bench:
         scenarios = {
             "rebuild": self.rebuild, "anatomy": self.rebuild_anatomy, "add-column": self.add_column, "launch": self.launch,
             "progress": self.progress_display, "generate": self.generate_wide, "backup": self.backup, "fleet": self.fleet,
+            "cluster": self.cluster,
         }
-        chosen = self.args.only or list(scenarios)
+        # The cluster scenario is not part of the CI smoke run.
+        chosen = self.args.only or [name for name in scenarios if not (self.args.quick and name == "cluster")]
         for name in chosen:
             scenarios[name]()
         env["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -524,7 +586,7 @@ def main():
     parser.add_argument("--out", required=True, help="folder for databases, logs and results.json")
     parser.add_argument("--data", help="folder caching the generated databases (default: OUT/data)")
     parser.add_argument("--results-dir", help="where RESULTS.md and rebuild.png go (default: OUT)")
-    parser.add_argument("--only", nargs="+", choices=["rebuild", "anatomy", "add-column", "launch", "progress", "generate", "backup", "fleet"])
+    parser.add_argument("--only", nargs="+", choices=["rebuild", "anatomy", "add-column", "launch", "progress", "generate", "backup", "fleet", "cluster"])
     return Bench(parser.parse_args()).run()
 
 

@@ -46,7 +46,8 @@ def reference_of(results, scenario, case):
         shells = [s for s in shells if s and s.verified]
         return min(shells, key=seconds) if shells else None
     names = {"add column": "sqlite3 shell (ALTER TABLE ADD COLUMN)", "launch": "sqlite3 PRAGMA user_version", "backup": "cp + sync",
-             "fleet": "sqlite3 shell (xargs -P cores)", "progress": "litemig upgrade --json (no progress)"}
+             "fleet": "sqlite3 shell (xargs -P cores)", "progress": "litemig upgrade --json (no progress)",
+             "cluster": "litemig upgrade (one file)"}
     return pick(results, scenario, names[scenario], case) if scenario in names else None
 
 
@@ -167,6 +168,17 @@ def write_chart(folder, results, sizes, script):
                    check=True)
 
 
+def cluster_notes(results):
+    """Each node's peak resident memory during the migration, and the untimed load."""
+    lines = []
+    for result in (r for r in results if r.scenario == "cluster" and "node_peaks" in r.facts):
+        peaks = "; ".join(" / ".join(f"{mib:.0f}" for mib in run) for run in result.facts["node_peaks"])
+        lines.append(f"Peak resident memory of each dqlite-demo node during the migration (VmHWM, reset after loading; "
+                     f"MiB per node, run by run): {peaks}. Loading the database through the wire client (untimed): "
+                     f"{fmt_time(result.facts['load_seconds'])}.")
+    return lines + ([""] if lines else [])
+
+
 def write(folder, env, results, sizes, chart_script):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,10 +206,13 @@ def write(folder, env, results, sizes, chart_script):
         "generate": "Generate on a large reference schema; no-op build",
         "backup": "Backup before migrating",
         "fleet": "Fleet upgrade (--jobs: one per core)",
+        "cluster": "Rebuild on a 3-node dqlite cluster (dqlite-demo on loopback) beside one file",
     }
     for scenario, title in titles.items():
         if any(r.scenario == scenario for r in results):
             lines += ["", f"## {title}", ""] + scenario_table(results, scenario)
+            if scenario == "cluster":
+                lines += cluster_notes(results)
     if any(r.scenario == "rebuild" for r in results):
         write_chart(folder, results, sizes, chart_script)
         lines += ["", "![Rebuild time against database size](rebuild.png)", ""]

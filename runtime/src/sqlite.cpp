@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cerrno>
 #include <system_error>
@@ -34,6 +35,16 @@ std::string describe(int code, std::string_view message, std::string_view sql, s
     text += fmt::format(" in: {}{}", one_line, sql.size() > 200 ? "..." : "");
   }
   return text;
+}
+
+// The recorder in force on this thread, innermost first (see write_recorder).
+thread_local write_recorder* active_recorder = nullptr;
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat first {};
+  struct stat second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
 }
 
 int progress_trampoline(void* context) {
@@ -85,6 +96,13 @@ std::string literal_file_name(const std::filesystem::path& path) {
 
 }  // namespace
 
+write_recorder::write_recorder(const std::filesystem::path& path, write_listener listener)
+    : path_(path), listener_(std::make_shared<const write_listener>(std::move(listener))), outer_(active_recorder) {
+  active_recorder = this;
+}
+
+write_recorder::~write_recorder() { active_recorder = outer_; }
+
 void refuse_non_regular_file(const std::filesystem::path& path) {
   // SQLite opens the journals beside the file too, and would wait as long on a FIFO there.
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
@@ -121,6 +139,16 @@ database::database(const std::filesystem::path& path, open_mode mode) : path_(pa
     case open_mode::create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
   }
   open(literal_file_name(path), flags, mode != open_mode::create);
+  listen_if_recorded();
+}
+
+void database::listen_if_recorded() {
+  for (const auto* recorder = active_recorder; recorder != nullptr; recorder = recorder->outer_) {
+    if (same_file(literal_file_name(recorder->path_), literal_file_name(path_))) {
+      writes_ = recorder->listener_;
+      return;
+    }
+  }
 }
 
 database database::in_memory() {
@@ -145,7 +173,10 @@ void database::open(const std::string& name, int flags, bool must_exist) {
 }
 
 database::database(database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), progress_(std::move(other.progress_)) {
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      progress_(std::move(other.progress_)),
+      writes_(std::move(other.writes_)) {
   if (progress_ && db_) sqlite3_progress_handler(db_, 1000, progress_trampoline, &progress_);
 }
 
@@ -155,6 +186,7 @@ database& database::operator=(database&& other) noexcept {
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     progress_ = std::move(other.progress_);
+    writes_ = std::move(other.writes_);
     if (progress_ && db_) sqlite3_progress_handler(db_, 1000, progress_trampoline, &progress_);
   }
   return *this;
@@ -173,6 +205,15 @@ struct transaction_keeper {
   std::string refusal;
   const std::function<void(const statement_activity&)>* observe = nullptr;
   statement_activity activity;
+};
+
+// What the authorizer tells while a statement is prepared: the keeper's verdicts; whether the
+// statement is PRAGMA journal_mode, which sqlite3_stmt_readonly counts as a write even as a query;
+// and whether it sets a pragma that changes what later statements write, which it counts as a read.
+struct preparing {
+  transaction_keeper* keeper = nullptr;
+  bool journal_mode = false;
+  bool sets_behaviour = false;
 };
 
 namespace {
@@ -217,8 +258,21 @@ void note_activity(statement_activity& activity, int action, const char* first, 
   }
 }
 
-int keep_transaction(void* context, int action, const char* first, const char* second, const char*, const char*) {
-  auto& keeper = *static_cast<transaction_keeper*>(context);
+// Connection settings that change what later statements write or whether they fail.
+constexpr std::array behaviour_pragmas{"analysis_limit",     "case_sensitive_like", "defer_foreign_keys",
+                                       "legacy_alter_table", "max_page_count",      "recursive_triggers"};
+
+int watch_prepare(void* context, int action, const char* first, const char* second, const char*, const char*) {
+  auto& watch = *static_cast<preparing*>(context);
+  if (action == SQLITE_PRAGMA && first != nullptr) {
+    if (sqlite3_stricmp(first, "journal_mode") == 0) watch.journal_mode = true;
+    const auto is_named = [&](const char* name) { return sqlite3_stricmp(first, name) == 0; };
+    if (second != nullptr && std::any_of(behaviour_pragmas.begin(), behaviour_pragmas.end(), is_named)) {
+      watch.sets_behaviour = true;
+    }
+  }
+  if (watch.keeper == nullptr) return SQLITE_OK;
+  auto& keeper = *watch.keeper;
   if (keeper.observe) note_activity(keeper.activity, action, first, second);
   switch (action) {
     case SQLITE_TRANSACTION:
@@ -250,12 +304,9 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
     const char* tail = nullptr;
     // The authorizer judges the statement as written, at prepare time; what SQLite or a module
     // runs on its behalf while it steps (FTS5 creating its tables) is not the script's.
-    if (keeper) {
-      keeper->activity = {};
-      sqlite3_set_authorizer(db_, keep_transaction, keeper);
-    }
-    const int rc = sqlite3_prepare_v2(db_, cursor, static_cast<int>(end - cursor) + 1, &raw, &tail);
-    if (keeper) sqlite3_set_authorizer(db_, nullptr, nullptr);
+    if (keeper) keeper->activity = {};
+    preparing watch{keeper};
+    const int rc = prepare_watched(cursor, static_cast<int>(end - cursor) + 1, &raw, &tail, watch);
     if (rc != SQLITE_OK) {
       const std::string_view rest(cursor, static_cast<std::size_t>(end - cursor));
       if ((rc & 0xff) == SQLITE_AUTH && keeper && !keeper->refusal.empty()) {
@@ -266,6 +317,7 @@ void database::run_script(std::string_view sql, transaction_keeper* keeper,
     if (raw == nullptr) break;  // only whitespace or comments remain
     {
       statement stmt(*this, raw);
+      stmt.note_kind(watch);
       if (keeper && keeper->observe) {
         follow(stmt, *keeper);
       } else {
@@ -329,10 +381,22 @@ void database::vacuum() {
 
 statement database::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  preparing watch;
+  const int rc = prepare_watched(sql.data(), static_cast<int>(sql.size()), &raw, nullptr, watch);
   if (rc != SQLITE_OK) fail(rc, sql);
   if (raw == nullptr) throw error(SQLITE_MISUSE, "empty statement", std::string(sql), path_);
-  return statement(*this, raw);
+  statement prepared(*this, raw);
+  prepared.note_kind(watch);
+  return prepared;
+}
+
+int database::prepare_watched(const char* sql, int size, sqlite3_stmt** raw, const char** tail, preparing& watch) {
+  // Only a keeper or a recorder needs to hear the authorizer; other statements prepare unwatched.
+  const bool watched = watch.keeper != nullptr || writes_ != nullptr;
+  if (watched) sqlite3_set_authorizer(db_, watch_prepare, &watch);
+  const int rc = sqlite3_prepare_v2(db_, sql, size, raw, tail);
+  if (watched) sqlite3_set_authorizer(db_, nullptr, nullptr);
+  return rc;
 }
 
 std::optional<std::int64_t> database::query_int(std::string_view sql) {
@@ -427,15 +491,34 @@ void database::copy_file_to(int destination_fd) {
 }
 
 statement::statement(statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), running_(other.running_), journal_mode_(other.journal_mode_), sets_behaviour_(other.sets_behaviour_), bound_(std::move(other.bound_)) {}
 
 statement& statement::operator=(statement&& other) noexcept {
   if (this != &other) {
     if (stmt_) sqlite3_finalize(stmt_);
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
+    running_ = other.running_;
+    journal_mode_ = other.journal_mode_;
+    sets_behaviour_ = other.sets_behaviour_;
+    bound_ = std::move(other.bound_);
   }
   return *this;
+}
+
+void statement::note_kind(const preparing& watch) {
+  journal_mode_ = watch.journal_mode;
+  sets_behaviour_ = watch.sets_behaviour;
+}
+
+bool statement::is_recorded_kind() const {
+  return sets_behaviour_ || (sqlite3_stmt_readonly(stmt_) == 0 && !journal_mode_);
+}
+
+void statement::remember(int index, bound_value bound) {
+  if (!db_->writes_ || index < 1) return;
+  if (bound_.size() < static_cast<std::size_t>(index)) bound_.resize(static_cast<std::size_t>(index));
+  bound_[static_cast<std::size_t>(index) - 1] = std::move(bound);
 }
 
 statement::~statement() {
@@ -445,39 +528,56 @@ statement::~statement() {
 statement& statement::bind(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK) db_->fail(rc, sql());
+  remember(index, value);
   return *this;
 }
 
 statement& statement::bind(int index, double value) {
   const int rc = sqlite3_bind_double(stmt_, index, value);
   if (rc != SQLITE_OK) db_->fail(rc, sql());
+  remember(index, value);
   return *this;
 }
 
 statement& statement::bind(int index, std::string_view value) {
   const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) db_->fail(rc, sql());
+  remember(index, std::string(value));
   return *this;
 }
 
 statement& statement::bind_null(int index) {
   const int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) db_->fail(rc, sql());
+  remember(index, std::monostate{});
   return *this;
 }
 
 bool statement::step() {
+  // Judged before the step: COMMIT leaves the transaction, and only a run's first step starts it.
+  const bool recorded = !running_ && db_->writes_ && db_->in_transaction() && is_recorded_kind();
   const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+    // After DONE the next step runs the statement again (SQLite resets it), with the same values.
+    running_ = rc == SQLITE_ROW;
+    if (recorded) {
+      auto values = bound_;
+      values.resize(static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_)));
+      (*db_->writes_)(written_statement{sql(), std::move(values)});
+    }
+    return rc == SQLITE_ROW;
+  }
   const std::string text = sql();
   sqlite3_reset(stmt_);
+  running_ = false;
   db_->fail(rc, text);
 }
 
 void statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  running_ = false;
+  bound_.clear();
 }
 
 int statement::column_count() const { return sqlite3_column_count(stmt_); }

@@ -3,6 +3,7 @@
 #include "migration_commands.hpp"
 #include "options.hpp"
 
+#include "litemig/cluster.hpp"
 #include "litemig/errors.hpp"
 
 #include <fmt/format.h>
@@ -30,9 +31,10 @@ int check_command(const arguments& args) {
   return run_reporting_errors("check", [&] {
     command_spec spec{"check", "litemig check --db DB --dir MIGRATIONS_DIR [--json]",
                       "Compares DB's schema, by meaning, with the snapshot of the version it is at.\n"
-                      "Exit 0 when they are equal; exit 4 and the differences otherwise."};
+                      "Exit 0 when they are equal; exit 4 and the differences otherwise.\n"
+                      "DB may be a dqlite cluster: dqlite://HOST:PORT[,HOST:PORT...]/DATABASE."};
     spec.options.add_options()
-        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("db", po::value<std::string>()->required()->value_name("DB"), db_or_cluster_help)
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("json", "print the result as JSON");
     spec.project = {{"dir", "dir"}, {"db", "db"}};
@@ -41,8 +43,9 @@ int check_command(const arguments& args) {
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
-    const auto version = current(db).version;
-    const auto differences = check(db, migrations);
+    const bool on_cluster = is_cluster_address(db);
+    const auto version = on_cluster ? cluster::current(db).version : current(db).version;
+    const auto differences = on_cluster ? cluster::check(db, migrations) : check(db, migrations);
     const auto snapshot = migrations.locate(snapshot_file_name(version));
     if (values.count("json")) {
       std::string json = fmt::format("{{\"db\": {}, \"version\": {}, \"snapshot\": {}, \"matches\": {}, \"differences\": [",

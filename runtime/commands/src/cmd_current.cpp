@@ -3,6 +3,8 @@
 #include "migration_commands.hpp"
 #include "options.hpp"
 
+#include "litemig/cluster.hpp"
+
 #include <fmt/format.h>
 
 #include <iostream>
@@ -34,9 +36,10 @@ int current_command(const arguments& args) {
                       "Prints the number of the last migration applied to DB (PRAGMA user_version) and, when "
                       "litemig recorded it, its name and when it was applied. With --dir, also whether that is "
                       "the head (the newest migration of MIGRATIONS_DIR) or how many migrations are pending. "
-                      "Opens the file read-only."};
+                      "Opens the file read-only; a dqlite cluster (dqlite://HOST:PORT[,...]/DATABASE) is read "
+                      "from a copy its leader dumps."};
     spec.options.add_options()
-        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("db", po::value<std::string>()->required()->value_name("DB"), db_or_cluster_help)
         ("dir", po::value<std::string>()->value_name("MIGRATIONS_DIR"), "the migrations directory to compare with")
         ("json", "print the result as JSON");
     spec.project = {{"dir", "dir"}, {"db", "db"}};
@@ -44,7 +47,7 @@ int current_command(const arguments& args) {
     if (!parse(spec, args, values)) return 0;
 
     const auto db = values["db"].as<std::string>();
-    const auto status = current(db);
+    const auto status = is_cluster_address(db) ? cluster::current(db) : current(db);
     std::optional<std::int64_t> head;
     if (values.count("dir")) head = load_migrations(values["dir"].as<std::string>()).latest_version();
     if (values.count("json")) {

@@ -210,6 +210,7 @@ int deploy_command(const arguments& args) {
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
     json = values.count("json") > 0;
+    refuse_cluster(options.source, "deploy");
     options.backup_dir = backup_dir;
     if (values.count("to")) options.target = target;
     if (!fixups.empty()) options.fixups_dir = fixups;
@@ -251,6 +252,8 @@ int restore_command(const arguments& args) {
     add_ssh_options(spec, options.tools);
     po::variables_map values;
     if (!parse(spec, args, values)) return 0;
+    refuse_cluster(options.target, "restore");
+    refuse_cluster(options.backup, "restore");
     options.confirm = confirmation(values, "restore", "replace the database");
     options.log = [](const std::string& line) { std::cout << line << std::endl; };
     const auto result = restore(options);

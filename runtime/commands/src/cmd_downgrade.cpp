@@ -3,6 +3,8 @@
 #include "migration_commands.hpp"
 #include "options.hpp"
 
+#include "litemig/cluster.hpp"
+
 #include <fmt/format.h>
 
 #include <iostream>
@@ -15,9 +17,10 @@ int downgrade_command(const arguments& args) {
                       "Runs the down part of each applied migration after N, newest first, after an online backup. "
                       "--to 0 reverts every migration; --to -1 reverts the last one applied.\n\n"
                       "With --dry-run (or --sql), prints instead the SQL that would run: those down parts in "
-                      "order. The database is only read."};
+                      "order. The database is only read.\n\n"
+                      "DB may be a dqlite cluster, dqlite://HOST:PORT[,HOST:PORT...]/DATABASE (docs/cluster.md)."};
     spec.options.add_options()
-        ("db", po::value<std::string>()->required()->value_name("DB"), "the database file")
+        ("db", po::value<std::string>()->required()->value_name("DB"), db_or_cluster_help)
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::string>()->required()->value_name("N"),
          "the migration to return to (0: before the first), or -N relative to the database's version");
@@ -31,7 +34,7 @@ int downgrade_command(const arguments& args) {
     const auto db = values["db"].as<std::string>();
     const auto target = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
     if (wants_dry_run(values)) {
-      const auto run = pending(db, migrations, target, false, values.count("allow-checksum-mismatch") != 0);
+      const auto run = pending_on(db, migrations, target, false, values.count("allow-checksum-mismatch") != 0);
       std::cout << pending_sql(db, run, false);
       return 0;
     }
@@ -42,7 +45,8 @@ int downgrade_command(const arguments& args) {
       std::cout << line << std::endl;
     };
     progress.attach(options);
-    const auto result = downgrade(db, migrations, target, options);
+    const auto result =
+        is_cluster_address(db) ? cluster::downgrade(db, migrations, target, options) : downgrade(db, migrations, target, options);
     progress.clear();
     if (result.applied.empty()) {
       std::cout << fmt::format("{}: at version {}, nothing to revert\n", db, result.to_version);

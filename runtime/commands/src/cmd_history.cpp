@@ -3,6 +3,8 @@
 #include "migration_commands.hpp"
 #include "options.hpp"
 
+#include "litemig/cluster.hpp"
+
 #include <fmt/format.h>
 
 #include <iostream>
@@ -36,10 +38,11 @@ int history_command(const arguments& args) {
   return run_reporting_errors("history", [&] {
     command_spec spec{"history", "litemig history --dir MIGRATIONS_DIR [--db DB] [--json]",
                       "Lists the migrations of MIGRATIONS_DIR. With --db, also which are applied to DB, when,\n"
-                      "and whether each applied file still has the checksum recorded when it was applied."};
+                      "and whether each applied file still has the checksum recorded when it was applied.\n"
+                      "DB may be a dqlite cluster: dqlite://HOST:PORT[,HOST:PORT...]/DATABASE."};
     spec.options.add_options()
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
-        ("db", po::value<std::string>()->value_name("DB"), "the database file")
+        ("db", po::value<std::string>()->value_name("DB"), db_or_cluster_help)
         ("json", "print the result as JSON");
     spec.project = {{"dir", "dir"}, {"db", "db"}};
     po::variables_map values;
@@ -48,7 +51,8 @@ int history_command(const arguments& args) {
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     std::optional<std::filesystem::path> db;
     if (values.count("db")) db = values["db"].as<std::string>();
-    const auto entries = history(migrations, db);
+    const auto entries =
+        db && is_cluster_address(db->string()) ? cluster::history(migrations, db->string()) : history(migrations, db);
 
     if (values.count("json")) {
       std::string json = fmt::format("{{\"dir\": {}, \"sum\": {}, \"migrations\": [", json_string(migrations.origin()),

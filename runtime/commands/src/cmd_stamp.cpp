@@ -34,8 +34,9 @@ int stamp_command(const arguments& args) {
       throw failure(exit_code::usage, "give exactly one of --to N and --auto (see litemig stamp --help)");
     }
 
-    const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
+    refuse_cluster(db, "stamp");
+    const auto migrations = load_migrations(values["dir"].as<std::string>());
     std::optional<std::int64_t> version;
     if (!automatic) version = resolve_target(parse_target(values["to"].as<std::string>()), migrations, db);
     const auto stamped = stamp(db, migrations, version, values.count("allow-checksum-mismatch") != 0);

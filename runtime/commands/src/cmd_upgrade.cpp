@@ -3,6 +3,7 @@
 #include "migration_commands.hpp"
 #include "options.hpp"
 
+#include "litemig/cluster.hpp"
 #include "litemig/errors.hpp"
 
 #include <fmt/format.h>
@@ -44,7 +45,7 @@ bool is_pattern(const std::string& text) {
 std::vector<database_outcome> expand_databases(const std::vector<std::string>& arguments) {
   std::vector<database_outcome> outcomes;
   for (const auto& argument : arguments) {
-    if (!is_pattern(argument)) {
+    if (is_cluster_address(argument) || !is_pattern(argument)) {
       outcomes.push_back({argument, std::nullopt, exit_code::ok, {}, {}});
       continue;
     }
@@ -118,7 +119,7 @@ int print_pending(const std::vector<database_outcome>& outcomes, const migration
   for (const auto& o : outcomes) {
     if (o.code != exit_code::ok) throw failure(o.code, o.error);
     const auto goal = target ? std::optional(resolve_target(*target, migrations, o.db)) : std::nullopt;
-    const auto run = pending(o.db, migrations, goal, true, allow_checksum_mismatch);
+    const auto run = pending_on(o.db, migrations, goal, true, allow_checksum_mismatch);
     if (!json) std::cout << (items.empty() ? "" : "\n") << pending_sql(o.db, run, true);
     items += (items.empty() ? "\n  " : ",\n  ") + pending_json(o.db, run, true);
   }
@@ -173,11 +174,14 @@ int upgrade_command(const arguments& args) {
         "transaction per migration, after an online backup. --db may repeat and may be a glob pattern; --jobs "
         "migrates that many databases at once (default: one per core), with a progress line on a terminal and one "
         "line per database at the end. Exit 0 when every database succeeded.\n\n"
+        "--db dqlite://HOST:PORT[,HOST:PORT...]/DATABASE migrates a dqlite cluster: the migrations are rehearsed on a "
+        "copy the leader dumps (the backup, written to --backup-dir or the current folder), then replayed on the "
+        "leader in one replicated transaction (docs/cluster.md).\n\n"
         "With --dry-run (or --sql), prints instead the SQL that would run on each database, from the version it is "
         "at: the up parts of its pending migrations in order. The database is only read."};
     spec.options.add_options()
         ("db", po::value<std::vector<std::string>>()->required()->value_name("DB"),
-         "database file or glob pattern (repeatable)")
+         "database file, glob pattern or dqlite://HOST:PORT[,...]/DATABASE (repeatable)")
         ("dir", po::value<std::string>()->required()->value_name("MIGRATIONS_DIR"), "the migrations directory")
         ("to", po::value<std::string>()->value_name("N"), "stop at this migration (default: head, the newest): N, head, or +N relative to the database's version")
         ("jobs", po::value<int>()->value_name("N"), "databases migrated at the same time (default: the number of cores)")
@@ -216,7 +220,8 @@ int upgrade_command(const arguments& args) {
       if (!json && !several) progress.attach(options);
       try {
         if (target) options.target = resolve_target(*target, migrations, outcome.db);
-        outcome.result = upgrade(outcome.db, migrations, options);
+        outcome.result = is_cluster_address(outcome.db) ? cluster::upgrade(outcome.db, migrations, options)
+                                                        : upgrade(outcome.db, migrations, options);
       } catch (...) {
         const auto error = classify(std::current_exception(), outcome.db);
         outcome.code = error.code();

@@ -1,5 +1,6 @@
 #include "migration_commands.hpp"
 
+#include "litemig/cluster.hpp"
 #include "litemig/errors.hpp"
 #include "litemig/inspect.hpp"
 #include "litemig/sqlite.hpp"
@@ -75,10 +76,10 @@ std::int64_t resolve_target(const target_spec& target, const migration_set& migr
   if (target.head) return newest;
   if (!target.relative) return target.number;
   std::error_code error;
-  const bool exists = std::filesystem::exists(std::filesystem::symlink_status(db, error));
+  const bool exists = is_cluster_address(db) || std::filesystem::exists(std::filesystem::symlink_status(db, error));
   // The version upgrade would start from: an unversioned database is first adopted at the
   // snapshot its schema equals.
-  const auto base = exists ? pending(db, migrations, std::nullopt, true, true).from_version : 0;
+  const auto base = exists ? pending_on(db, migrations, std::nullopt, true, true).from_version : 0;
   const auto version = base + target.number;
   if (version < 0 || version > newest) {
     throw failure(exit_code::usage,
@@ -86,6 +87,19 @@ std::int64_t resolve_target(const target_spec& target, const migration_set& migr
                               target.text, base, version, newest, migrations.origin()));
   }
   return version;
+}
+
+void refuse_cluster(const std::string& text, std::string_view command) {
+  if (!is_cluster_address(text)) return;
+  throw failure(exit_code::usage, fmt::format("{}: {} is not supported for a dqlite cluster (only upgrade, downgrade, "
+                                              "current, history and check are); nothing was changed",
+                                              escape_control_characters(text), command));
+}
+
+pending_run pending_on(const std::string& db, const migration_set& migrations, std::optional<std::int64_t> target, bool up,
+                       bool allow_checksum_mismatch) {
+  if (is_cluster_address(db)) return cluster::pending(db, migrations, target, up, allow_checksum_mismatch);
+  return pending(db, migrations, target, up, allow_checksum_mismatch);
 }
 
 std::string pending_sql(const std::string& db, const pending_run& run, bool up) {

@@ -49,6 +49,14 @@ std::string pending_sql(const std::string& db, const pending_run& run, bool up);
 // RUN as a JSON object.
 std::string pending_json(const std::string& db, const pending_run& run, bool up);
 
+// A cluster address (dqlite://...) where COMMAND works only on files: exit 2, one line.
+void refuse_cluster(const std::string& text, std::string_view command);
+// The --db help of the commands that also take a cluster.
+inline constexpr const char* db_or_cluster_help = "the database file, or a dqlite cluster: dqlite://HOST:PORT[,HOST:PORT...]/DATABASE";
+// What upgrade (UP) or downgrade would run on DB, a file or a cluster (see litemig::pending).
+pending_run pending_on(const std::string& db, const migration_set& migrations, std::optional<std::int64_t> target, bool up,
+                       bool allow_checksum_mismatch);
+
 // The schema of a database file or a snapshot (.sql) file, read only; failures name the file.
 schema load_schema(const std::string& path);
 

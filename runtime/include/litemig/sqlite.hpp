@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -54,6 +57,39 @@ void refuse_non_regular_file(const std::filesystem::path& path);
 
 class statement;
 struct transaction_keeper;
+struct preparing;
+
+// A value bound to a statement's parameter, with its type: NULL, integer, real or text.
+using bound_value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+// A statement that wrote to a database inside a transaction: its SQL as prepared and the values
+// bound to its parameters 1..N when it ran (NULL where none was bound).
+struct written_statement {
+  std::string sql;
+  std::vector<bound_value> values;
+};
+using write_listener = std::function<void(const written_statement&)>;
+
+// While it lives, every connection this thread opens on the file PATH (the same file: device and
+// inode) tells LISTENER each statement that writes (sqlite3_stmt_readonly is false, so never
+// BEGIN, COMMIT, ROLLBACK, SAVEPOINT or RELEASE; nor PRAGMA journal_mode) or sets a pragma that
+// changes later writes (legacy_alter_table, analysis_limit, max_page_count, ...) and runs inside a
+// transaction, once its first step succeeded, in the order they ran. The values are those given to the layer's bind calls, never
+// read back from SQL text. Replayed in order on a copy of the file as it was at BEGIN, they make
+// the same changes (a cluster migration is rehearsed on a copy this way, then replayed).
+class write_recorder {
+ public:
+  write_recorder(const std::filesystem::path& path, write_listener listener);
+  write_recorder(const write_recorder&) = delete;
+  write_recorder& operator=(const write_recorder&) = delete;
+  ~write_recorder();
+
+ private:
+  friend class database;
+  std::filesystem::path path_;
+  std::shared_ptr<const write_listener> listener_;
+  write_recorder* outer_;
+};
 
 // What one statement of a script does, as SQLite's authorizer reported it while preparing the
 // statement (never guessed from its text), and how far it has got.
@@ -135,10 +171,14 @@ class database {
   // Steps STMT to its end, telling KEEPER's observer where it stands.
   void follow(statement& stmt, transaction_keeper& keeper);
   void copy_main_into(database& target);
+  void listen_if_recorded();
+  // sqlite3_prepare_v2 with the authorizer telling WATCH what the statement does.
+  int prepare_watched(const char* sql, int size, sqlite3_stmt** raw, const char** tail, preparing& watch);
 
   sqlite3* db_ = nullptr;
   std::string path_;
   std::function<bool()> progress_;
+  std::shared_ptr<const write_listener> writes_;
   friend class statement;
 };
 
@@ -172,8 +212,17 @@ class statement {
  private:
   friend class database;
   statement(database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
+  // Keeps what was bound at INDEX while the connection's writes are recorded.
+  void remember(int index, bound_value bound);
+  void note_kind(const preparing& watch);
+  // Whether a run of this statement goes into the record: a write, or a setting that changes writes.
+  bool is_recorded_kind() const;
   database* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  bool running_ = false;      // stepped to a row; false: the next step starts a new run
+  bool journal_mode_ = false;  // PRAGMA journal_mode: not a write of the database's content
+  bool sets_behaviour_ = false;  // PRAGMA legacy_alter_table = ON and the like: later writes depend on it
+  std::vector<bound_value> bound_;  // only while the connection's writes are recorded
 };
 
 enum class transaction_kind { deferred, immediate, exclusive };
