@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -139,6 +140,13 @@ std::string excerpt(std::string_view sql) {
   return text + (sql.size() > 120 ? "..." : "");
 }
 
+// "table \"t\"": the first object of sqlite_schema's rows (type, name, ...) where A and B part.
+std::string first_difference(const table& a, const table& b) {
+  const auto [in_a, in_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  const auto& row = in_a != a.end() ? *in_a : *in_b;
+  return fmt::format("{} {}", row.at(0).value_or("?"), sqlite::quote_identifier(row.at(1).value_or("?")));
+}
+
 enum class replayed { committed, already_done };
 
 // The replay's own verdict, rolled back: reported as it is, never taken for a lost connection.
@@ -156,9 +164,6 @@ class replay {
   replayed once() {
     // A no-op inside a transaction: off first, so that a rebuild's DROP TABLE cascades nothing.
     leader_.exec("PRAGMA foreign_keys = OFF");
-    // dqlite writes the WAL only at COMMIT: pages a large transaction spilled early read back as an
-    // error that also ends the transaction (observed on 1.11 after a rebuild of 300,000 rows).
-    leader_.exec("PRAGMA cache_spill = OFF");
     leader_.exec("BEGIN");
     const auto state = state_of(leader_);
     if (state != r_.start) {
@@ -175,9 +180,12 @@ class replay {
       } catch (const server_error& e) {
         if (e.is_busy() || e.is_not_leader()) throw;
         roll_back();
-        throw refusal(exit_code::failure, fmt::format("{}: the leader refused a statement of the rehearsed migration: {} (in: {}); "
-                                                      "rolled back, nothing was changed",
-                                                      where_.text, e.sqlite_message(), excerpt(w.sql)));
+        // The rehearsal passed on the copy: rows written since then break the new constraints.
+        throw refusal(e.is_constraint() ? exit_code::preflight : exit_code::failure,
+                      fmt::format("{}: the leader refused a statement of the rehearsed migration{}: {} (in: {}); rolled "
+                                  "back, nothing was changed",
+                                  where_.text, e.is_constraint() ? " (rows written since the copy break it)" : "",
+                                  e.sqlite_message(), excerpt(w.sql)));
       }
     }
     for (const auto& [pair, count] : violations(leader_)) {
@@ -188,11 +196,11 @@ class replay {
                     fmt::format("{}: foreign key check failed on the cluster: {}: {} without a parent; rolled back, nothing "
                                 "was changed", where_.text, pair, count_of(count, "row")));
     }
-    if (read_table(leader_, schema_query) != r_.schema) {
+    if (const auto live = read_table(leader_, schema_query); live != r_.schema) {
       roll_back();
       throw refusal(exit_code::schema_mismatch,
-                    fmt::format("{}: the cluster's schema after the replay differs from the rehearsal's; rolled back, "
-                                "nothing was changed", where_.text));
+                    fmt::format("{}: the cluster's schema after the replay differs from the rehearsal's (first at {}); "
+                                "rolled back, nothing was changed", where_.text, first_difference(live, r_.schema)));
     }
     commit_sent_ = true;
     leader_.exec("COMMIT");
@@ -273,12 +281,13 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     if (options.log) options.log(line);
   };
   try {
-    auto leader = connect(where);
-    copy = fetch_copy(leader, where, folder.path());
+    const auto fetched = fetch_copy(where, folder.path());
+    copy = fetched.path;
+    // Like a missing file, upgrade builds it: dqlite creates it when the leader opens it.
+    if (!fetched.held && (down_to || !options.create_if_missing)) throw no_such_database(where);
     const auto before = folder.path() / (where.database + ".before");
-    // A database the cluster did not hold yet is empty: like a new file, it needs no backup.
-    const auto status = litemig::current(copy);
-    const bool backing_up = options.backup && (status.version != 0 || !status.empty || status.has_bookkeeping);
+    // A database the cluster did not hold yet is like a new file: it needs no backup.
+    const bool backing_up = options.backup && fetched.held;
     if (backing_up) fs::copy_file(copy, before);
     const auto r = rehearse(copy, where, migrations, options, down_to);
     if (r.writes.empty()) return r.result;
@@ -288,6 +297,7 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     }
     log(fmt::format("replaying the rehearsed migration ({}) on the leader", count_of(static_cast<std::int64_t>(r.writes.size()),
                                                                                       "statement")));
+    auto leader = connect(where);
     if (replay_on_leader(leader, where, r, options, commit_sent) == replayed::already_done) {
       std::error_code ignored;
       if (backup) fs::remove(*backup, ignored);
@@ -298,7 +308,8 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     auto result = r.result;
     result.backup = backup;
     if (backup && options.keep_backups) {
-      for (const auto& old : remove_old_backups(fs::current_path() / where.database, options.backup_dir, *options.keep_backups)) {
+      const auto folder_of_backups = options.backup_dir.value_or(fs::current_path());
+      for (const auto& old : remove_old_backups(folder_of_backups / where.database, folder_of_backups, *options.keep_backups)) {
         log(fmt::format("removed the old backup {}", old.string()));
       }
     }

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,17 +20,35 @@ namespace litemig::cluster::detail {
 
 namespace fs = std::filesystem;
 
-connection connect(const address& where) {
-  try {
-    auto leader = connection::to_leader(where.nodes, where.database, connect_timeout);
-    leader.set_timeout(statement_timeout);
-    return leader;
-  } catch (const failure& e) {
-    throw failure(e.code(), fmt::format("{}: {}; nothing was changed", where.text, e.what()));
-  }
+namespace {
+
+failure unreachable(const address& where, const failure& cause) {
+  return failure(cause.code(), fmt::format("{}: {}; nothing was changed", where.text, cause.what()));
 }
 
-namespace {
+// The leader, asked of each node in turn until one knows it, without opening a database.
+connection leader_node(const address& where) {
+  const auto deadline = std::chrono::steady_clock::now() + connect_timeout;
+  std::string last;
+  for (;;) {
+    for (const auto& node : where.nodes) {
+      try {
+        auto asked = connection::to_node(node, connect_timeout);
+        const auto leader = asked.leader().address;
+        if (leader == asked.address()) return asked;
+        if (!leader.empty()) return connection::to_node(leader, connect_timeout);
+        last = fmt::format("dqlite node {}: no leader elected yet", node);
+      } catch (const failure& e) {
+        if (e.code() == exit_code::usage) throw;
+        last = e.what();
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw failure(exit_code::failure, fmt::format("no leader reachable within {} ms ({})", connect_timeout.count(), last));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
 
 void write_new_file(const fs::path& path, std::string_view bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -57,8 +76,29 @@ std::uint32_t wal_page_size(std::string_view wal) {
 
 }  // namespace
 
-fs::path fetch_copy(connection& leader, const address& where, const fs::path& folder) {
-  const auto files = leader.dump(where.database);
+connection connect(const address& where) {
+  try {
+    auto leader = connection::to_leader(where.nodes, where.database, connect_timeout);
+    leader.set_timeout(statement_timeout);
+    return leader;
+  } catch (const failure& e) {
+    throw unreachable(where, e);
+  }
+}
+
+failure no_such_database(const address& where) {
+  return failure(exit_code::failure, fmt::format("{}: no such database on the cluster", where.text));
+}
+
+local_copy fetch_copy(const address& where, const fs::path& folder) {
+  std::vector<dumped_file> files;
+  try {
+    auto leader = leader_node(where);
+    leader.set_timeout(statement_timeout);
+    files = leader.dump(where.database);
+  } catch (const failure& e) {
+    throw unreachable(where, e);
+  }
   std::string main;
   std::string wal;
   for (const auto& file : files) {
@@ -67,7 +107,12 @@ fs::path fetch_copy(connection& leader, const address& where, const fs::path& fo
   }
   // Until dqlite's first checkpoint every page lives in the WAL; SQLite deletes the WAL of an empty
   // file, so the file gets one blank page, which the WAL's own page 1 replaces.
-  if (main.empty() && !wal.empty()) main.assign(std::max<std::uint32_t>(wal_page_size(wal), 512), '\0');
+  // A WAL of only its 32-byte header holds no page: nothing was ever written.
+  if (main.empty() && wal.size() <= 32) {
+    write_new_file(folder / where.database, {});
+    return {folder / where.database, false};
+  }
+  if (main.empty()) main.assign(std::max<std::uint32_t>(wal_page_size(wal), 512), '\0');
   const auto path = folder / where.database;
   write_new_file(path, main);
   if (!wal.empty()) write_new_file(fs::path(path.string() + "-wal"), wal);
@@ -79,14 +124,15 @@ fs::path fetch_copy(connection& leader, const address& where, const fs::path& fo
   try {
     sqlite::database db(path, sqlite::open_mode::read_write);
     db.validate();
-    // Checkpoints the WAL into the file and removes it: one file, as sqlite3 expects a backup.
-    if (!wal.empty()) db.query_text("PRAGMA journal_mode = DELETE");
+    // Checkpoints the WAL into the file and removes it, and marks the header for a rollback
+    // journal (dqlite's is marked WAL): one file that sqlite3 opens, even from a read-only folder.
+    db.query_text("PRAGMA journal_mode = DELETE");
     check = db.query_text("PRAGMA quick_check").value_or("");
   } catch (const sqlite::error& e) {
     throw unusable(e.sqlite_message());
   }
   if (check != "ok") throw unusable(fmt::format("quick_check: {}", check));
-  return path;
+  return {path, true};
 }
 
 fs::path publish_backup(const fs::path& copy, const address& where, const std::optional<fs::path>& backup_dir,

@@ -20,9 +20,11 @@ std::vector<schema_difference> check(std::string_view address, const migration_s
 
 pending_run pending(std::string_view address, const migration_set& migrations, std::optional<std::int64_t> target,
                     bool up, bool allow_checksum_mismatch) {
-  return with_copy(address, [&](const std::filesystem::path& copy) {
-    return litemig::pending(copy, migrations, target, up, allow_checksum_mismatch);
-  });
+  // As a missing file, a database the cluster does not hold is at version 0 for an upgrade.
+  return with_copy(
+      address,
+      [&](const std::filesystem::path& copy) { return litemig::pending(copy, migrations, target, up, allow_checksum_mismatch); },
+      up);
 }
 
 }  // namespace litemig::cluster
