@@ -67,7 +67,7 @@ constexpr std::uint8_t integer = 1, real = 2, text = 3, blob = 4, null = 5, unix
 }
 constexpr std::uint64_t cluster_format_with_roles = 1;
 
-// SQLite's primary result codes that the applier tells apart.
+// SQLite's result codes this client tells apart.
 constexpr int sqlite_busy = 5;
 constexpr int sqlite_locked = 6;
 constexpr int sqlite_constraint = 19;
@@ -248,7 +248,9 @@ bool decode_rows(reader& in, rows& into) {
 // "host:port" or "[v6]:port" split into host and port.
 std::pair<std::string, std::string> split_address(const std::string& node) {
   const auto colon = node.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == node.size()) {
+  // A node's address is named in messages as it is: it may hold no control character.
+  const bool printable = escape_control_characters(node) == node;
+  if (colon == std::string::npos || colon == 0 || colon + 1 == node.size() || !printable) {
     throw failure(exit_code::usage, fmt::format("dqlite node {}: not HOST:PORT", escape_control_characters(node)));
   }
   auto host = node.substr(0, colon);

@@ -197,6 +197,7 @@ void test_cluster::kill(std::size_t node) {
 }
 
 void test_cluster::restart(std::size_t node) {
+  if (is_up(node)) return;
   if (!launch(node)) throw std::runtime_error(fmt::format("dqlite-demo node {} did not restart", node));
 }
 

@@ -50,7 +50,8 @@ class test_cluster {
 
   // SIGKILL, reaped.
   void kill(std::size_t node);
-  // Starts a killed node again on its address and data, and waits until it answers.
+  // Starts a killed node again on its address and data, and waits until it answers (a node that
+  // is up is left as it is).
   void restart(std::size_t node);
 
   // DATABASE as NODE holds it, dumped through the client into FOLDER/node-N/ and checkpointed

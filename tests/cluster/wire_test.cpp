@@ -148,8 +148,9 @@ TEST_F(Wire, ErrorsKeepSQLitesMessageAndCode) {
 }
 
 TEST_F(Wire, AnUnreachableNodeIsNamedInOneLine) {
-  const auto closed = shared(1).address(0);
-  shared(1).kill(0);
+  auto& cluster = shared(1);
+  const auto closed = cluster.address(0);
+  cluster.kill(0);
   try {
     connection::to_node(closed, 1s);
     FAIL() << "connected to a killed node";
@@ -160,7 +161,7 @@ TEST_F(Wire, AnUnreachableNodeIsNamedInOneLine) {
   const auto started = std::chrono::steady_clock::now();
   EXPECT_THROW(connection::to_leader({closed}, "x.db", 300ms), failure);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
-  shared(1).restart(0);
+  cluster.restart(0);
 }
 
 TEST_F(Wire, DumpsOpenWithSQLiteOnEveryNode) {
