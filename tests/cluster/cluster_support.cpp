@@ -121,7 +121,7 @@ bool test_cluster::launch(std::size_t i) {
   std::vector<std::string> argv{demo_.string(), "-a", n.api, "-d", n.address, "-D", n.dir.string()};
   if (i != 0) argv.insert(argv.end(), {"-j", nodes_[0].address});
   const auto log = folder_ / fmt::format("node-{}.log", i);
-  n.pid = reliability::start({argv, std::nullopt, log, log.string() + ".err"});
+  n.pid = testing::start({argv, std::nullopt, log, log.string() + ".err"});
   bool exited = false;
   const bool answers = eventually(10s, [&] {
     exited = has_exited(n.pid);
@@ -209,8 +209,8 @@ fs::path test_cluster::dump(std::size_t node, const std::string& database, const
   const auto into = folder / fmt::format("node-{}", node);
   fs::remove_all(into);
   const auto db = into / "db.sqlite3";
-  reliability::write_file(db, files[0].bytes);
-  reliability::write_file(db.string() + "-wal", files[1].bytes);
+  testing::write_file(db, files[0].bytes);
+  testing::write_file(db.string() + "-wal", files[1].bytes);
   sqlite::database(db).execute("PRAGMA wal_checkpoint(TRUNCATE)");
   return db;
 }
@@ -235,7 +235,7 @@ std::vector<fs::path> test_cluster::dump_each(const std::string& database, const
 std::vector<std::unique_ptr<test_cluster>> cluster_fixture::clusters_;
 
 void cluster_fixture::SetUp() {
-  reliability_test::SetUp();
+  scratch_test::SetUp();
   const auto reason = missing_tools();
   if (!reason.empty()) GTEST_SKIP() << reason;
 }

@@ -83,7 +83,7 @@ inline constexpr std::chrono::milliseconds client_timeout{5000};
 // A test's own folder, skipped with the reason when the dqlite tools are missing; the tests of a
 // suite share its clusters (started on first use, nodes left down restarted, stopped after the
 // suite's last test).
-class cluster_fixture : public reliability::reliability_test {
+class cluster_fixture : public testing::scratch_test {
  protected:
   void SetUp() override;
   static void TearDownTestSuite();
