@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,6 +121,7 @@ pid_t start(const launch& what, const surroundings& around) {
   std::vector<char*> argv;
   for (auto& a : storage) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int in_fd = ::open("/dev/null", O_RDONLY);
@@ -137,6 +139,10 @@ pid_t start(const launch& what, const surroundings& around) {
     }
     if (!around.cwd.empty() && ::chdir(around.cwd.c_str()) != 0) ::_exit(126);
     if (what.run_as && !become(*what.run_as)) ::_exit(126);
+    // A test killed by ctest's timeout takes what it started with it (a cluster node would
+    // otherwise outlive it); set after become(), which clears it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
