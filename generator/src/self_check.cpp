@@ -1,5 +1,6 @@
 #include "litemig/self_check.hpp"
 
+#include "litemig/applier.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/data_check.hpp"
 #include "litemig/errors.hpp"
@@ -96,8 +97,9 @@ void insert_rows(sqlite::database& db, const schema& s) {
 
 class checker {
  public:
-  checker(const schema& previous, const schema& reference, const migration& m)
-      : previous_(previous), reference_(reference), m_(m), kept_(kept_tables(previous, reference, m.up.plan)) {}
+  checker(const schema& previous, const schema& reference, const migration& m, proven_digests* digests)
+      : previous_(previous), reference_(reference), m_(m), kept_(kept_tables(previous, reference, m.up.plan)),
+        digests_(digests) {}
 
   std::vector<std::string> run(sqlite::database& scratch) {
     auto pristine = scratch.in_memory_copy();
@@ -159,6 +161,10 @@ class checker {
       throw failure(exit_code::failure, fmt::format("the generated {} part of {} does not reproduce its schema: {}", which,
                                                     m_.file_name, describe(differences)));
     }
+    // Every run of a part from the same stored statements leaves the same ones: the first says it.
+    if (digests_ == nullptr) return;
+    auto& digest = up ? digests_->up : digests_->down;
+    if (digest.empty()) digest = schema_digest(db);
   }
 
   std::string warning(const rows_refused& refused) const {
@@ -174,6 +180,7 @@ class checker {
   const schema& reference_;
   const migration& m_;
   std::vector<kept_table> kept_;
+  proven_digests* digests_;
 };
 
 }  // namespace
@@ -219,8 +226,8 @@ std::vector<data_loss> round_trip(const std::vector<kept_table>& kept, const rou
 }
 
 std::vector<std::string> self_check(sqlite::database& scratch, const schema& previous, const schema& reference,
-                                    const migration& m) {
-  return checker(previous, reference, m).run(scratch);
+                                    const migration& m, proven_digests* digests) {
+  return checker(previous, reference, m, digests).run(scratch);
 }
 
 }  // namespace litemig
