@@ -29,12 +29,18 @@ namespace litemig::detail {
 
 failure sqlite_failure(const sqlite::error& error, std::string_view where) {
   std::string message = fmt::format("{}: {}", where, error.sqlite_message());
-  if (!error.sql().empty()) {
-    std::string statement = error.sql().substr(0, 120);
+  // The statement as one line without the blank lines around it (SQLite hands over the rest of
+  // the script from the end of the previous statement).
+  const std::string_view whitespace = " \t\r\n";
+  const auto& sql = error.sql();
+  const auto first = sql.find_first_not_of(whitespace);
+  if (first != std::string::npos) {
+    const auto length = sql.find_last_not_of(whitespace) + 1 - first;
+    std::string statement = sql.substr(first, std::min<std::size_t>(length, 120));
     for (char& c : statement) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
-    message += fmt::format(" (in: {}{})", statement, error.sql().size() > 120 ? "..." : "");
+    message += fmt::format(" (in: {}{})", statement, length > 120 ? "..." : "");
   }
   if (error.is_busy()) {
     return failure(exit_code::busy, fmt::format("{}: the database stayed locked by another connection", where));
