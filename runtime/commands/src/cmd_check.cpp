@@ -41,8 +41,8 @@ int check_command(const arguments& args) {
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
-    const auto version = current(db).version;
-    const auto differences = check(db, migrations);
+    std::int64_t version = 0;
+    const auto differences = check(db, migrations, &version);
     const auto snapshot = migrations.locate(snapshot_file_name(version));
     if (values.count("json")) {
       std::string json = fmt::format("{{\"db\": {}, \"version\": {}, \"snapshot\": {}, \"matches\": {}, \"differences\": [",

@@ -87,8 +87,10 @@ struct history_entry {
 };
 std::vector<history_entry> history(const migration_set& migrations, const std::optional<std::filesystem::path>& db);
 
-// Differences of the live schema against the snapshot of the database's version.
-std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations);
+// Differences of the live schema against the snapshot of the database's version. VERSION, when
+// given, receives that version (read from the same connection).
+std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations,
+                                     std::int64_t* version = nullptr);
 
 // Records VERSION as applied without running anything. With AUTO, finds the snapshot the
 // schema matches by meaning and returns its version. Like upgrade, refuses a read-only file, a
