@@ -177,7 +177,7 @@ class migrator {
       version = next;
     }
     // Each migration's result was checked against its snapshot: the last one is what stays.
-    record_verified_schema(db_, version, verified_digest_, snapshot_digest(migrations_, version));
+    record_verified_schema(db_, version, verified_digest_, snapshots_.text_digest(version));
     commit(*transaction);
     result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
     result_.to_version = version;
@@ -412,8 +412,8 @@ class migrator {
 
   // Whether the generator's self-check proved that a result of schema digest DIGEST equals TO's
   // snapshot, this very text of it.
-  bool proven_by_generator(const migration_part& part, std::int64_t to, const std::string& digest) const {
-    return part.verified && part.verified->schema == digest && part.verified->snapshot == snapshot_digest(migrations_, to);
+  bool proven_by_generator(const migration_part& part, std::int64_t to, const std::string& digest) {
+    return part.verified && part.verified->schema == digest && part.verified->snapshot == snapshots_.text_digest(to);
   }
 
   // A part failed: back at its savepoint the data is as it was before, and the pre-flight says what

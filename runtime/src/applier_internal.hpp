@@ -102,6 +102,8 @@ class snapshot_cache {
   // the same stored statements inspect to the same schema, so the comparison need not run again.
   bool proven(std::int64_t version, const std::string& digest);
   void remember_proven(std::int64_t version, const std::string& digest);
+  // snapshot_digest(VERSION), computed once per process for each snapshot text.
+  std::string text_digest(std::int64_t version);
   // DB's schema, whose schema_digest is DIGEST: inspected once per process for each digest.
   const schema& live(sqlite::database& db, const std::string& digest);
 
