@@ -83,7 +83,23 @@ def scenario_table(results, scenario):
                 f"{result.max_rss_mib if result.runs else 0:.1f} MiB | {result.peak_anon_mib if result.runs else 0:.1f} MiB | "
                 f"{file_after} | {free_after} | {stats} | {verified} |")
         lines.append("")
+        if scenario == "progress":
+            lines += cpu_table(results, scenario, case)
     return lines
+
+
+def cpu_table(results, scenario, case):
+    """CPU time (user + system) of the same runs: the work each did, whatever else ran meanwhile."""
+    lines = ["CPU time of the same runs (user + system):", "", "| Tool | Median | Spread (min–max) | Ratio |",
+             "|---|---|---|---|"]
+    shown = [r for r in results if r.scenario == scenario and r.case == case and r.runs]
+    reference = reference_of(results, scenario, case)
+    for result in shown:
+        low, high = result.cpu_spread
+        compared = result.cpu_median / reference.cpu_median if reference and reference.cpu_median > 0 else None
+        lines.append(f"| {result.tool} | {fmt_time(result.cpu_median)} | {fmt_time(low)} – {fmt_time(high)} | "
+                     f"{fmt_ratio(compared)} |")
+    return lines + [""]
 
 
 def target_rows(results, largest_case):
@@ -136,10 +152,14 @@ def target_rows(results, largest_case):
         row("No-op build: ninja: no work to do", None, build.verified, shown=fmt_time(build.median) if build.runs else "-")
     shown = pick(results, "progress", "litemig upgrade (progress display)")
     if shown:
-        overhead = ratio(shown, reference_of(results, "progress", shown.case))
-        row("Progress display on a rebuild: overhead < 2 %", overhead,
-            None if overhead is None else overhead < 1.02 and shown.verified,
-            shown="-" if overhead is None else f"{(overhead - 1) * 100:+.1f} %")
+        # Judged on CPU time, which other processes on the machine do not stretch; wall time beside it.
+        plain = reference_of(results, "progress", shown.case)
+        overhead = ratio(shown, plain)
+        cpu = shown.cpu_median / plain.cpu_median if plain and plain.runs and plain.cpu_median > 0 else None
+        row("Progress display on a rebuild: overhead < 2 % (CPU time)", cpu,
+            None if cpu is None else cpu < 1.02 and shown.verified,
+            shown="-" if cpu is None or overhead is None else
+            f"{(cpu - 1) * 100:+.1f} % CPU, {(overhead - 1) * 100:+.1f} % wall (medians of {len(shown.runs)})")
     fleet = pick(results, "fleet", "litemig")
     if fleet:
         row("Fleet: corrupt file reported, the rest upgraded", None, fleet.verified,

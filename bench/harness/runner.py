@@ -13,6 +13,7 @@ class Run:
     max_rss_kib: int
     peak_anon_kib: int
     exit_code: int
+    cpu_seconds: float = 0.0  # user + system time of the child
 
 
 @dataclass
@@ -34,6 +35,15 @@ class Result:
     @property
     def spread(self):
         times = [run.seconds for run in self.runs]
+        return min(times), max(times)
+
+    @property
+    def cpu_median(self):
+        return statistics.median(run.cpu_seconds for run in self.runs)
+
+    @property
+    def cpu_spread(self):
+        times = [run.cpu_seconds for run in self.runs]
         return min(times), max(times)
 
     @property
@@ -81,8 +91,8 @@ class Measurer:
         runs = []
         for line in completed.stdout.split("\n"):
             if line.strip():
-                seconds, rss, anon, code = line.split()
-                runs.append(Run(float(seconds), int(rss), int(anon), int(code)))
+                seconds, rss, anon, code, cpu = line.split()
+                runs.append(Run(float(seconds), int(rss), int(anon), int(code), float(cpu)))
         bad = [run for run in runs if run.exit_code not in allowed_exit]
         if bad:
             if bad[0].exit_code == 124:

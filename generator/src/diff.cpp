@@ -354,26 +354,28 @@ class differ {
         return;
       }
     }
-    const bool unique = t.column_in_unique_key(c.name) || in_unique_index(t, c);
+    // Asked only where a fill is decided: scanning every index for every column of a wide schema
+    // was most of generate's own time.
+    const auto unique = [&] { return t.column_in_unique_key(c.name) || in_unique_index(t, c); };
     if (policy_ == decision_policy::automatic && source == nullptr) {
       // A restored rowid alias takes fresh rowids (NULL); a restored key column one value per row.
       if (t.is_rowid_alias(c.name)) return;
       const bool constant = c.not_null || c.default_key;  // NULLs are distinct, a default is not
-      if (constant && unique) {
+      if (constant && unique()) {
         altered.fills[i] = distinct_value(f, c);
         return;
       }
     }
     if (!gains_not_null || c.default_key) return;
     if (policy_ == decision_policy::automatic) {
-      altered.fills[i] = unique                                 ? distinct_value(f, c)
+      altered.fills[i] = unique()                               ? distinct_value(f, c)
                          : source && source->default_sql ? *source->default_sql
                                                           : neutral_value(c);
       return;
     }
     decision d;
     // One constant for every row would break a key: the suggestion gives each row its own value.
-    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, unique ? distinct_value(f, c) : neutral_value(c)));
+    d.choices.push_back(make_hint(hint::kind::fill, t.name, c.name, {}, unique() ? distinct_value(f, c) : neutral_value(c)));
     d.meaning = source ? fmt::format("column {} of table {} becomes NOT NULL without a default: existing NULLs "
                                      "need a value (edit the expression after 'with'; it may use the table's columns)",
                                      printable_name(c.name), printable_name(t.name))

@@ -253,15 +253,21 @@ generate_result generate(const generate_options& options) {
                             : latest == 0  ? "initial"
                                            : describe(up_diff, up));
   const auto file_name = fmt::format("{:04}_{}.sql", version, name);
-  const auto text = render_migration_file(version, name, up, down);
-  const auto checked = parse_migration(file_name, text);
-  for (auto& warning : self_check(scratch, previous, reference, checked)) result.warnings.push_back(std::move(warning));
+  const auto checked = parse_migration(file_name, render_migration_file(version, name, up, down));
+  proven_digests digests;
+  for (auto& warning : self_check(scratch, previous, reference, checked, &digests)) result.warnings.push_back(std::move(warning));
+  const auto reference_sql = snapshot_sql(reference);
+  const auto proof = [](const std::string& digest, const std::string& snapshot) {
+    return digest.empty() ? std::nullopt : std::optional<verified_result>({digest, sha256_hex(snapshot)});
+  };
+  const auto text = render_migration_file(version, name, up, down, proof(digests.up, reference_sql),
+                                          proof(digests.down, previous_sql));
 
   std::error_code error;
   fs::create_directories(options.dir / "snapshots", error);
   if (error) throw failure(exit_code::failure, options.dir.string(),
                            fmt::format("cannot create: {}", error.message()));
-  write_file_atomically(options.dir / snapshot_file_name(version), snapshot_sql(reference));
+  write_file_atomically(options.dir / snapshot_file_name(version), reference_sql);
   write_file_atomically(options.dir / file_name, text);
   record_sum(options.dir);
   result.result = generate_result::outcome::written;

@@ -147,9 +147,10 @@ std::string render_decisions(const migration_plan& plan) {
   return text;
 }
 
-std::string render_part(const char* marker, const migration_plan& plan) {
+std::string render_part(const char* marker, const migration_plan& plan, const std::optional<verified_result>& verified) {
   std::string text = fmt::format("-- litemig:{}\n", marker);
   text += render_decisions(plan);
+  if (verified) text += render_directive(directive::schema_digest, {verified->schema, verified->snapshot}) + "\n";
   if (plan.steps.empty()) text += "-- (no schema change)\n";
   for (const auto& s : plan.steps) text += "\n" + render_step(s);
   return text;
@@ -204,17 +205,20 @@ std::string render_plan(const migration_plan& plan) {
 }
 
 std::string render_migration_file(std::int64_t version, const std::string& name, const migration_plan& up,
-                                  const migration_plan& down) {
+                                  const migration_plan& down, const std::optional<verified_result>& up_verified,
+                                  const std::optional<verified_result>& down_verified) {
   std::string text = comment(fmt::format("litemig migration {:04}: {}", version, name));
   text += fmt::format(
       "-- Generated from the reference database. Review it; edit it for data changes if needed,\n"
       "-- then record the edit with `litemig hash --dir <this directory>`.\n"
       "-- Each part runs in one transaction with foreign keys off; the tables listed on the\n"
       "-- foreign-key-check line are checked before commit. The other litemig: lines say what\n"
-      "-- the part rebuilds, renames and drops: keep them in step with the SQL when you edit it.\n\n");
-  text += render_part("up", up);
+      "-- the part rebuilds, renames and drops: keep them in step with the SQL when you edit it. The\n"
+      "-- schema-digest line lets the applier skip comparing a result that is, statement for statement,\n"
+      "-- the schema this file was checked to produce; an edited part is compared in full.\n\n");
+  text += render_part("up", up, up_verified);
   text += "\n";
-  text += render_part("down", down);
+  text += render_part("down", down, down_verified);
   return text;
 }
 

@@ -57,6 +57,33 @@ std::string describe_step(const sqlite::statement_activity& a) {
   return "run a statement";
 }
 
+// One savepoint per migration inside the run's single transaction: a failed part is undone to
+// where it started, so that its pre-flight counts the data as it was, and the run still commits or
+// rolls back as one. Migration files cannot name it: SAVEPOINT and RELEASE are refused in them.
+class migration_savepoint {
+ public:
+  explicit migration_savepoint(sqlite::database& db) : db_(db) { db_.execute("SAVEPOINT litemig_migration"); }
+  migration_savepoint(const migration_savepoint&) = delete;
+  migration_savepoint& operator=(const migration_savepoint&) = delete;
+  ~migration_savepoint() = default;  // unreleased: the transaction's rollback takes it
+
+  // Undoes the part; false when SQLite already rolled back the whole transaction (a full disk).
+  bool roll_back() {
+    if (!db_.in_transaction()) return false;
+    try {
+      db_.execute("ROLLBACK TO litemig_migration");
+      return true;
+    } catch (const sqlite::error&) {
+      return false;
+    }
+  }
+
+  void release() { db_.execute("RELEASE litemig_migration"); }
+
+ private:
+  sqlite::database& db_;
+};
+
 class migrator {
  public:
   // PATH is the file DB has open; SHOWN is the name messages give it (a new database is built
@@ -148,7 +175,7 @@ class migrator {
       version = next;
     }
     // Each migration's result was checked against its snapshot: the last one is what stays.
-    record_verified_schema(db_, version, verified_digest_);
+    record_verified_schema(db_, version, verified_digest_, snapshots_.text_digest(version));
     commit(*transaction);
     result_.applied.insert(result_.applied.end(), applied.begin(), applied.end());
     result_.to_version = version;
@@ -316,7 +343,7 @@ class migrator {
     if (match.matches.empty()) throw unmatched_schema_failure(where(), match, migrations_, alembic);
     const std::int64_t version = match.matches.back();
     record_stamp(db_, migrations_, version);
-    record_verified_schema(db_, version);
+    record_verified_schema(db_, migrations_, version);
     result_.adopted_as = version;
     log(fmt::format("adopted as {} (its schema equals {})", version, migrations_.locate(snapshot_file_name(version))));
   }
@@ -367,33 +394,57 @@ class migrator {
     return true;
   }
 
+  // The schema at FROM, for a pre-flight: the snapshot when this process loaded it, else the live
+  // schema when it is proven unchanged since its check (inspected before the part or back at its
+  // savepoint), else the snapshot loaded.
+  const schema& schema_before(std::int64_t from) {
+    if (const schema* loaded = snapshots_.if_loaded(from)) return *loaded;
+    return from == verified_version_ ? snapshots_.live(db_, verified_digest_) : snapshots_.at(from);
+  }
+
+  // Whether the generator's self-check proved that a result of schema digest DIGEST equals TO's
+  // snapshot, this very text of it.
+  bool proven_by_generator(const migration_part& part, std::int64_t to, const std::string& digest) {
+    return part.verified && part.verified->schema == digest && part.verified->snapshot == snapshots_.text_digest(to);
+  }
+
+  // A part failed: back at its savepoint the data is as it was before, and the pre-flight says what
+  // in it the new schema rejects ("" when nothing: the failure is then SQLite's to tell).
+  std::string refused_data(migration_savepoint& savepoint, const part_plan& plan, std::int64_t from, std::int64_t to) {
+    if (!savepoint.roll_back()) return {};
+    try {
+      const schema& after = snapshots_.at(to);
+      return joined(preflight(db_, schema_before(from), after, plan));
+    } catch (const std::exception&) {
+      return {};  // a snapshot that does not load or a count that fails: the part's own error stays the cause
+    }
+  }
+
   void apply(const migration& m, std::int64_t from, std::int64_t to) {
     const migration_part& part = way_ == direction::up ? m.up : m.down;
     const std::string context = fmt::format("{}: {}", where(), m.file_name);
     log(fmt::format("{} {} ({} -> {})", way_ == direction::up ? "applying" : "reverting", m.file_name, from, to));
 
-    const schema& after = snapshots_.at(to);
-    // Unchanged since it was checked against FROM's snapshot: the live schema stands for it, unless
-    // this process already loaded the snapshot, which is cheaper still.
-    const schema* loaded = snapshots_.if_loaded(from);
-    const schema& before = loaded                       ? *loaded
-                           : from == verified_version_ ? snapshots_.live(db_, verified_digest_)
-                                                       : snapshots_.at(from);
-    const auto report = preflight(db_, before, after, part.plan.declared ? part.plan : derived_plan(before, after));
-    for (const auto& note : report.notes) log(fmt::format("{}: {}", m.file_name, note));
+    // A hand-written part carries no plan: what it drops is derived from the snapshots.
+    const part_plan plan = part.plan.declared ? part.plan : derived_plan(schema_before(from), snapshots_.at(to));
+    if (!plan.dropped_tables.empty() || !plan.dropped_columns.empty()) {
+      for (const auto& note : dropped_values(db_, schema_before(from), plan)) log(fmt::format("{}: {}", m.file_name, note));
+    }
     // A directive naming no table: the generator proved the part cannot break a foreign key.
     const bool check_keys = !part.foreign_key_check_declared || !part.foreign_key_check_tables.empty();
     const auto violations_before =
         check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
 
     const auto had_statistics = tables_with_statistics();
+    migration_savepoint savepoint(db_);
     try {
       db_.execute_in_transaction(part.sql, observer(m.version));
       restore_statistics(had_statistics, m.version);
     } catch (const sqlite::error& e) {
-      if (!report.refusals.empty()) {
+      const auto refusals = refused_data(savepoint, plan, from, to);
+      if (!refusals.empty()) {
         throw failure(exit_code::preflight, fmt::format("{}: pre-flight refused the data: {} (SQLite: {}); nothing was changed",
-                                                        context, joined(report.refusals), e.sqlite_message()));
+                                                        context, refusals, e.sqlite_message()));
       }
       throw sqlite_failure(e, context);
     }
@@ -408,16 +459,17 @@ class migrator {
       if (added > 0) new_violations.push_back(fmt::format("{}: {} without a parent", pair, count_of(added, "row")));
     }
     if (!new_violations.empty()) {
-      const auto details = report.refusals.empty() ? joined(new_violations) : joined(report.refusals);
-      throw failure(exit_code::preflight,
-                    fmt::format("{}: foreign key check failed: {}; nothing was changed", context, details));
+      const auto refusals = refused_data(savepoint, plan, from, to);
+      throw failure(exit_code::preflight, fmt::format("{}: foreign key check failed: {}; nothing was changed", context,
+                                                      refusals.empty() ? joined(new_violations) : refusals));
     }
 
-    // The same stored statements as a schema already found equal to the snapshot: equal too.
+    // The stored statements the generator's self-check left, or those of a schema this process
+    // already found equal to the snapshot: the same schema, no snapshot to load.
     const auto digest = schema_digest(db_);
-    if (!snapshots_.proven(to, digest)) {
+    if (!proven_by_generator(part, to, digest) && !snapshots_.proven(to, digest)) {
       const auto differences = announced(m.version, fmt::format("compare the schema with snapshot {}", to),
-                                         [&] { return compare(after, inspect(db_)); });
+                                         [&] { return compare(snapshots_.at(to), inspect(db_)); });
       if (!differences.empty()) {
         throw failure(exit_code::schema_mismatch,
                       fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,
@@ -434,6 +486,7 @@ class migrator {
     } else {
       record_reverted(db_, m.version);
     }
+    savepoint.release();
   }
 
   sqlite::database& db_;

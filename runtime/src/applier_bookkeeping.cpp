@@ -7,16 +7,40 @@
 
 #include <unistd.h>
 
+namespace litemig {
+
+std::string schema_digest(sqlite::database& db) {
+  detail::sha256 hasher;
+  auto rows = db.prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+      "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' ORDER BY type, name");
+  while (rows.step()) {
+    for (int column = 0; column < 4; ++column) {
+      hasher.update(rows.column_text(column));
+      hasher.update(std::string_view("\x1f", 1));
+    }
+  }
+  return hasher.hex();
+}
+
+}  // namespace litemig
+
 namespace litemig::detail {
 
 failure sqlite_failure(const sqlite::error& error, std::string_view where) {
   std::string message = fmt::format("{}: {}", where, error.sqlite_message());
-  if (!error.sql().empty()) {
-    std::string statement = error.sql().substr(0, 120);
+  // The statement as one line without the blank lines around it (SQLite hands over the rest of
+  // the script from the end of the previous statement).
+  const std::string_view whitespace = " \t\r\n";
+  const auto& sql = error.sql();
+  const auto first = sql.find_first_not_of(whitespace);
+  if (first != std::string::npos) {
+    const auto length = sql.find_last_not_of(whitespace) + 1 - first;
+    std::string statement = sql.substr(first, std::min<std::size_t>(length, 120));
     for (char& c : statement) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
-    message += fmt::format(" (in: {}{})", statement, error.sql().size() > 120 ? "..." : "");
+    message += fmt::format(" (in: {}{})", statement, length > 120 ? "..." : "");
   }
   if (error.is_busy()) {
     return failure(exit_code::busy, fmt::format("{}: the database stayed locked by another connection", where));
@@ -135,32 +159,38 @@ namespace {
 
 constexpr const char* verified_schema_table = "litemig_verified_schema";
 
+// Tables written before the snapshot's digest was recorded lack its column: it is added.
+void create_verified_schema_table(sqlite::database& db) {
+  if (!has_object(db, verified_schema_table)) {
+    db.execute(fmt::format("CREATE TABLE {}(version INTEGER NOT NULL, digest TEXT NOT NULL, snapshot TEXT)",
+                           verified_schema_table));
+    return;
+  }
+  try {
+    db.prepare(fmt::format("SELECT snapshot FROM {}", verified_schema_table));
+  } catch (const sqlite::error&) {
+    db.execute(fmt::format("ALTER TABLE {} ADD COLUMN snapshot TEXT", verified_schema_table));
+  }
+}
+
 }  // namespace
 
-std::string schema_digest(sqlite::database& db) {
-  detail::sha256 hasher;
-  auto rows = db.prepare(
-      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-      "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' ORDER BY type, name");
-  while (rows.step()) {
-    for (int column = 0; column < 4; ++column) {
-      hasher.update(rows.column_text(column));
-      hasher.update(std::string_view("\x1f", 1));
-    }
-  }
-  return hasher.hex();
+std::string snapshot_digest(const migration_set& migrations, std::int64_t version) {
+  const auto sql = migrations.snapshot(version);
+  return sql ? sha256_hex(*sql) : std::string{};
 }
 
-void record_verified_schema(sqlite::database& db, std::int64_t version) {
-  record_verified_schema(db, version, schema_digest(db));
+void record_verified_schema(sqlite::database& db, const migration_set& migrations, std::int64_t version) {
+  record_verified_schema(db, version, schema_digest(db), snapshot_digest(migrations, version));
 }
 
-void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest) {
-  db.execute(fmt::format("CREATE TABLE IF NOT EXISTS {}(version INTEGER NOT NULL, digest TEXT NOT NULL)",
-                         verified_schema_table));
+void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest,
+                            const std::string& snapshot) {
+  create_verified_schema_table(db);
   db.execute(fmt::format("DELETE FROM {}", verified_schema_table));
-  auto insert = db.prepare(fmt::format("INSERT INTO {}(version, digest) VALUES (?1, ?2)", verified_schema_table));
-  insert.bind(1, version).bind(2, digest);
+  auto insert =
+      db.prepare(fmt::format("INSERT INTO {}(version, digest, snapshot) VALUES (?1, ?2, ?3)", verified_schema_table));
+  insert.bind(1, version).bind(2, digest).bind(3, snapshot);
   insert.step();
 }
 
@@ -169,6 +199,17 @@ bool is_verified_schema(sqlite::database& db, std::int64_t version, const std::s
   auto query = db.prepare(fmt::format("SELECT digest FROM {} WHERE version = ?1", verified_schema_table));
   query.bind(1, version);
   return query.step() && query.column_text(0) == digest;
+}
+
+bool is_verified_against(sqlite::database& db, std::int64_t version, const std::string& snapshot) {
+  if (snapshot.empty() || !has_object(db, verified_schema_table)) return false;
+  try {
+    auto query = db.prepare(fmt::format("SELECT digest, snapshot FROM {} WHERE version = ?1", verified_schema_table));
+    query.bind(1, version);
+    return query.step() && query.column_optional_text(1) == snapshot && query.column_text(0) == schema_digest(db);
+  } catch (const sqlite::error&) {
+    return false;  // the table of an older litemig: no snapshot recorded
+  }
 }
 
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version) {

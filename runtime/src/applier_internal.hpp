@@ -54,13 +54,18 @@ void create_history_table(sqlite::database& db);
 void record_applied(sqlite::database& db, const migration& applied);
 void record_reverted(sqlite::database& db, std::int64_t version);
 // The schema as it stood when VERSION passed its check against the snapshot, as a digest of
-// sqlite_schema: while the digest still matches, the schema cannot have drifted, and the
-// snapshot need not be loaded to prove it.
-void record_verified_schema(sqlite::database& db, std::int64_t version);
-void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest);
-std::string schema_digest(sqlite::database& db);
+// sqlite_schema, beside the SHA-256 of the snapshot's text it was checked against: while both still
+// match, the schema cannot have drifted, and the snapshot need not be loaded to prove it.
+void record_verified_schema(sqlite::database& db, const migration_set& migrations, std::int64_t version);
+void record_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest,
+                            const std::string& snapshot);
+// SHA-256 of VERSION's snapshot text ("" when MIGRATIONS has none).
+std::string snapshot_digest(const migration_set& migrations, std::int64_t version);
 // DIGEST: schema_digest(db), computed once by the caller.
 bool is_verified_schema(sqlite::database& db, std::int64_t version, const std::string& digest);
+// Whether DB's schema is, digest for digest, the one recorded as checked at VERSION against the
+// snapshot whose text has the SHA-256 SNAPSHOT.
+bool is_verified_against(sqlite::database& db, std::int64_t version, const std::string& snapshot);
 // Makes the history say exactly 1..VERSION are applied and sets user_version.
 void record_stamp(sqlite::database& db, const migration_set& migrations, std::int64_t version);
 // Refuses (exit 6) when a recorded migration up to VERSION differs from its file.
@@ -97,6 +102,8 @@ class snapshot_cache {
   // the same stored statements inspect to the same schema, so the comparison need not run again.
   bool proven(std::int64_t version, const std::string& digest);
   void remember_proven(std::int64_t version, const std::string& digest);
+  // snapshot_digest(VERSION), computed once per process for each snapshot text.
+  std::string text_digest(std::int64_t version);
   // DB's schema, whose schema_digest is DIGEST: inspected once per process for each digest.
   const schema& live(sqlite::database& db, const std::string& digest);
 
@@ -125,13 +132,12 @@ std::filesystem::path write_backup(sqlite::database& db, const std::filesystem::
 
 // ---- pre-flight (applier_preflight.cpp)
 
-struct preflight_report {
-  std::vector<std::string> refusals;  // data the new schema's constraints reject
-  std::vector<std::string> notes;     // values the new schema drops
-};
 // What the data of DB (at schema BEFORE) means for a migration part to schema AFTER that does
-// what PLAN says (its renames are not drops).
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan);
+// what PLAN says (its renames are not drops): the data the new schema's constraints reject.
+// Counted only once a part failed, from the savepoint before it, to say why.
+std::vector<std::string> preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan);
+// The values a part that does what PLAN says drops with its columns and tables, counted before it runs.
+std::vector<std::string> dropped_values(sqlite::database& db, const schema& before, const part_plan& plan);
 // The plan of a hand-written part, which carries no directives: what BEFORE has and AFTER lacks.
 part_plan derived_plan(const schema& before, const schema& after);
 

@@ -16,6 +16,11 @@ namespace {
 
 using sqlite::quote_identifier;
 
+struct preflight_report {
+  std::vector<std::string> refusals;  // data the new schema's constraints reject
+  std::vector<std::string> notes;     // values the new schema drops
+};
+
 // A count, or nullopt when the question cannot be asked of the old data (e.g. the expression
 // names a column the migration adds): the migration itself then has the last word.
 std::optional<std::int64_t> count_rows(sqlite::database& db, const std::string& sql) {
@@ -257,7 +262,7 @@ part_plan derived_plan(const schema& before, const schema& after) {
   return plan;
 }
 
-preflight_report preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan) {
+std::vector<std::string> preflight(sqlite::database& db, const schema& before, const schema& after, const part_plan& plan) {
   preflight_report report;
   for (const auto& new_table : after.tables) {
     if (const table* old_table = before.find_table(old_table_name(plan, new_table.name))) {
@@ -273,7 +278,11 @@ preflight_report preflight(sqlite::database& db, const schema& before, const sch
     if (old_table == nullptr || !terms) continue;
     check_unique(db, *old_table, fmt::format("unique index \"{}\"", new_index.name), *terms, report.refusals);
   }
-  // What the part drops, before it runs: the values that go with it.
+  return report.refusals;
+}
+
+std::vector<std::string> dropped_values(sqlite::database& db, const schema& before, const part_plan& plan) {
+  preflight_report report;
   for (const auto& dropped : plan.dropped_columns) {
     const table* old_table = before.find_table(old_table_name(plan, dropped.table));
     const column* old_column = old_table ? old_table->find_column(dropped.column) : nullptr;
@@ -291,7 +300,7 @@ preflight_report preflight(sqlite::database& db, const schema& before, const sch
     const auto rows = count_rows(db, fmt::format("SELECT count(*) FROM {}", quote_identifier(old_table->name)));
     if (rows && *rows > 0) report.notes.push_back(fmt::format("table \"{}\" is dropped with its {}", old_table->name, count_of(*rows, "row")));
   }
-  return report;
+  return report.notes;
 }
 
 std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables) {

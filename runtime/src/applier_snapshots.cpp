@@ -47,6 +47,15 @@ class loaded_snapshots {
     live_.emplace(digest, std::move(inspected));
   }
 
+  // SHA-256 of SQL, hashed once per text: a fleet asks it of every database.
+  std::string text_digest(const std::string& sql) {
+    const std::lock_guard lock(mutex_);
+    if (entries_.size() >= limit) entries_.clear();
+    auto& digest = entries_[sql].text_digest;
+    if (digest.empty()) digest = sha256_hex(sql);
+    return digest;
+  }
+
   void remember_proven(const std::string& sql, const std::string& digest) {
     const std::lock_guard lock(mutex_);
     if (entries_.size() >= limit) entries_.clear();
@@ -59,6 +68,7 @@ class loaded_snapshots {
   struct entry {
     std::shared_ptr<const schema> loaded;
     std::set<std::string> digests;
+    std::string text_digest;
   };
   static constexpr std::size_t limit = 64;
   std::mutex mutex_;
@@ -114,6 +124,11 @@ const schema& snapshot_cache::live(sqlite::database& db, const std::string& dige
 bool snapshot_cache::proven(std::int64_t version, const std::string& digest) {
   const auto sql = migrations_.snapshot(version);
   return sql && process_snapshots().proven(*sql, digest);
+}
+
+std::string snapshot_cache::text_digest(std::int64_t version) {
+  const auto sql = migrations_.snapshot(version);
+  return sql ? process_snapshots().text_digest(*sql) : std::string{};
 }
 
 void snapshot_cache::remember_proven(std::int64_t version, const std::string& digest) {

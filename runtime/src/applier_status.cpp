@@ -80,11 +80,14 @@ std::vector<history_entry> history(const migration_set& migrations, const std::o
   return entries;
 }
 
-std::vector<schema_difference> check(const fs::path& path, const migration_set& migrations) {
+std::vector<schema_difference> check(const fs::path& path, const migration_set& migrations, std::int64_t* version_read) {
   auto db = open_existing(path, sqlite::open_mode::read_only);
   return reporting_sqlite_errors(path, [&] {
     const auto version = db.user_version();
+    if (version_read != nullptr) *version_read = version;
     refuse_future(db, migrations, version);
+    // Unchanged since it was found equal to this very snapshot text: nothing to load or compare.
+    if (is_verified_against(db, version, snapshot_digest(migrations, version))) return std::vector<schema_difference>{};
     snapshot_cache snapshots(migrations);
     return compare(snapshots.at(version), inspect(db));
   });
@@ -134,7 +137,7 @@ std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::o
     if (!matches_snapshot && chosen > 0 && migrations.snapshot(chosen)) {
       matches_snapshot = compare(snapshots.at(chosen), inspect(db)).empty();
     }
-    if (matches_snapshot) record_verified_schema(db, chosen);
+    if (matches_snapshot) record_verified_schema(db, migrations, chosen);
     transaction->commit();
     return chosen;
   });

@@ -14,8 +14,8 @@ std::vector<history_entry> history(const migration_set& migrations, std::string_
   return with_copy(address, [&](const std::filesystem::path& copy) { return litemig::history(migrations, copy); });
 }
 
-std::vector<schema_difference> check(std::string_view address, const migration_set& migrations) {
-  return with_copy(address, [&](const std::filesystem::path& copy) { return litemig::check(copy, migrations); });
+std::vector<schema_difference> check(std::string_view address, const migration_set& migrations, std::int64_t* version) {
+  return with_copy(address, [&](const std::filesystem::path& copy) { return litemig::check(copy, migrations, version); });
 }
 
 pending_run pending(std::string_view address, const migration_set& migrations, std::optional<std::int64_t> target,

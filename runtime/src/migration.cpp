@@ -116,6 +116,12 @@ void refuse_nul_byte(std::string_view shown, std::string_view text) {
   throw failure(exit_code::usage, fmt::format("{}:{}: a NUL byte; not a text file", shown, line));
 }
 
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
 // Adds one directive's fact to PART; REFUSE reports a malformed line.
 template <typename refuse_line>
 void read_directive(std::string_view name, const std::vector<std::string>& arguments, migration_part& part,
@@ -123,6 +129,14 @@ void read_directive(std::string_view name, const std::vector<std::string>& argum
   const auto expect = [&](std::size_t count, std::string_view form) {
     if (arguments.size() != count) refuse(fmt::format("'-- litemig:{}' takes {}", name, form));
   };
+  if (name == directive::schema_digest) {
+    expect(2, "the schema digest and the snapshot's SHA-256");
+    if (!is_sha256_hex(arguments[0]) || !is_sha256_hex(arguments[1])) {
+      refuse("'-- litemig:schema-digest' takes two SHA-256 digests in lowercase hex");
+    }
+    part.verified = verified_result{arguments[0], arguments[1]};
+    return;
+  }
   auto& plan = part.plan;
   plan.declared = true;
   if (name == directive::foreign_key_check) {

@@ -2,16 +2,22 @@
 -- Generated from the reference database. Review it; edit it for data changes if needed,
 -- then record the edit with `litemig hash --dir <this directory>`.
 -- Each part runs in one transaction with foreign keys off; the tables listed on the
--- foreign-key-check line are checked before commit.
+-- foreign-key-check line are checked before commit. The other litemig: lines say what
+-- the part rebuilds, renames and drops: keep them in step with the SQL when you edit it. The
+-- schema-digest line lets the applier skip comparing a result that is, statement for statement,
+-- the schema this file was checked to produce; an edited part is compared in full.
 
 -- litemig:up
 -- litemig:foreign-key-check
+-- litemig:schema-digest "1e54a5539631576349057bbc511aa0cb01d511c4fcbbd76d4b5cf6f9a9f8b7fc" "ced24086f1ee0b049415ad283a7ec672afa2b9b8ea72e051603dc23a2b9dee76"
 
 -- Add column "practice_record"."technique"
 ALTER TABLE "practice_record" ADD COLUMN technique        TEXT;
 
 -- litemig:down
 -- litemig:foreign-key-check
+-- litemig:drop-column "practice_record" "technique"
+-- litemig:schema-digest "d5a4b9cfd895cd9514421b61a97df126994987916505e75f44f20a2b7956f6aa" "56ce33a88548bbae12ca13275daf625031da4fdf8d18bc258cea261b110caca9"
 
 -- Drop view "view_playlist_joined" (recreated below when it is kept)
 DROP VIEW IF EXISTS "view_playlist_joined";

@@ -2,10 +2,15 @@
 -- Generated from the reference database. Review it; edit it for data changes if needed,
 -- then record the edit with `litemig hash --dir <this directory>`.
 -- Each part runs in one transaction with foreign keys off; the tables listed on the
--- foreign-key-check line are checked before commit.
+-- foreign-key-check line are checked before commit. The other litemig: lines say what
+-- the part rebuilds, renames and drops: keep them in step with the SQL when you edit it. The
+-- schema-digest line lets the applier skip comparing a result that is, statement for statement,
+-- the schema this file was checked to produce; an edited part is compared in full.
 
 -- litemig:up
 -- litemig:foreign-key-check
+-- litemig:rebuild "practice_record"
+-- litemig:schema-digest "489939589a79b17d68b0f4ffb1b07619d2b42a169d21c9f9746962dfbf396505" "91bac03a0d516f814e54ff14230d9eb29144e9e03d5a5466d4ad4bb7f3a39fdf"
 
 -- Drop view "view_playlist_joined" (recreated below when it is kept)
 DROP VIEW IF EXISTS "view_playlist_joined";
@@ -176,6 +181,9 @@ JOIN
 
 -- litemig:down
 -- litemig:foreign-key-check
+-- litemig:rebuild "practice_record"
+-- litemig:drop-column "practice_record" "goal"
+-- litemig:schema-digest "d5a4b9cfd895cd9514421b61a97df126994987916505e75f44f20a2b7956f6aa" "56ce33a88548bbae12ca13275daf625031da4fdf8d18bc258cea261b110caca9"
 
 -- Drop view "view_playlist_joined" (recreated below when it is kept)
 DROP VIEW IF EXISTS "view_playlist_joined";

@@ -5,6 +5,7 @@
 #include "litemig/schema.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace litemig {
@@ -18,8 +19,10 @@ void check_writable(const schema& s, std::string_view origin);
 // The statements of PLAN, each step preceded by a comment naming the schema change it implements.
 std::string render_plan(const migration_plan& plan);
 
-// A whole migration file: header comment, `-- litemig:up` part, `-- litemig:down` part.
+// A whole migration file: header comment, `-- litemig:up` part, `-- litemig:down` part. UP_VERIFIED and
+// DOWN_VERIFIED, when given, are what the self-check proved of each part (a schema-digest line).
 std::string render_migration_file(std::int64_t version, const std::string& name, const migration_plan& up,
-                                  const migration_plan& down);
+                                  const migration_plan& down, const std::optional<verified_result>& up_verified = {},
+                                  const std::optional<verified_result>& down_verified = {});
 
 }  // namespace litemig

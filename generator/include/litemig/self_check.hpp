@@ -41,7 +41,13 @@ std::vector<data_loss> round_trip(const std::vector<kept_table>& kept, const rou
 // constraint of a part (rows made for PREVIOUS, then rows made for REFERENCE taken down), both parts
 // still run on empty tables and the refusal is returned as a warning (the applier would roll such a
 // part back and its pre-flight names the real rows).
+// The schema digests (schema_digest) that the up and the down part left on the scratch database, each
+// found equal to its schema by meaning: what the generator writes on each part's schema-digest line.
+struct proven_digests {
+  std::string up;
+  std::string down;
+};
 std::vector<std::string> self_check(sqlite::database& scratch, const schema& previous, const schema& reference,
-                                    const migration& m);
+                                    const migration& m, proven_digests* digests = nullptr);
 
 }  // namespace litemig

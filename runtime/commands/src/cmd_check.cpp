@@ -43,9 +43,9 @@ int check_command(const arguments& args) {
 
     const auto migrations = load_migrations(values["dir"].as<std::string>());
     const auto db = values["db"].as<std::string>();
-    const bool on_cluster = is_cluster_address(db);
-    const auto version = on_cluster ? cluster::current(db).version : current(db).version;
-    const auto differences = on_cluster ? cluster::check(db, migrations) : check(db, migrations);
+    std::int64_t version = 0;
+    const auto differences =
+        is_cluster_address(db) ? cluster::check(db, migrations, &version) : check(db, migrations, &version);
     const auto snapshot = migrations.locate(snapshot_file_name(version));
     if (values.count("json")) {
       std::string json = fmt::format("{{\"db\": {}, \"version\": {}, \"snapshot\": {}, \"matches\": {}, \"differences\": [",

@@ -3,6 +3,7 @@
 
 #include "litemig/compare.hpp"
 #include "litemig/migration.hpp"
+#include "litemig/sqlite.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -86,8 +87,10 @@ struct history_entry {
 };
 std::vector<history_entry> history(const migration_set& migrations, const std::optional<std::filesystem::path>& db);
 
-// Differences of the live schema against the snapshot of the database's version.
-std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations);
+// Differences of the live schema against the snapshot of the database's version. VERSION, when
+// given, receives that version (read from the same connection).
+std::vector<schema_difference> check(const std::filesystem::path& db, const migration_set& migrations,
+                                     std::int64_t* version = nullptr);
 
 // Records VERSION as applied without running anything. With AUTO, finds the snapshot the
 // schema matches by meaning and returns its version. Like upgrade, refuses a read-only file, a
@@ -117,6 +120,11 @@ pending_run pending(const std::filesystem::path& db, const migration_set& migrat
 std::vector<std::filesystem::path> remove_old_backups(const std::filesystem::path& db,
                                                       const std::optional<std::filesystem::path>& backup_dir,
                                                       std::size_t keep);
+
+// The digest of DB's schema as stored: type, name, table and SQL of every object but SQLite's and
+// litemig's own. Equal digests mean the same stored statements, hence the same schema by meaning;
+// litemig_verified_schema and a part's -- litemig:schema-digest line record it.
+std::string schema_digest(sqlite::database& db);
 
 // Name of the table that records applied migrations.
 inline constexpr const char* history_table = "litemig_history";

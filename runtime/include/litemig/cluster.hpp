@@ -41,7 +41,8 @@ apply_result downgrade(std::string_view address, const migration_set& migrations
 // As the file functions of the same names, read from a copy the leader dumps.
 database_status current(std::string_view address);
 std::vector<history_entry> history(const migration_set& migrations, std::string_view address);
-std::vector<schema_difference> check(std::string_view address, const migration_set& migrations);
+std::vector<schema_difference> check(std::string_view address, const migration_set& migrations,
+                                      std::int64_t* version = nullptr);
 pending_run pending(std::string_view address, const migration_set& migrations, std::optional<std::int64_t> target,
                     bool up, bool allow_checksum_mismatch = false);
 

@@ -30,6 +30,9 @@ inline constexpr std::string_view rename_table = "rename-table";            // "
 inline constexpr std::string_view rename_column = "rename-column";          // "table" "from" "to" (table's final name)
 inline constexpr std::string_view drop_table = "drop-table";                // "table"
 inline constexpr std::string_view drop_column = "drop-column";              // "table" "column" (table's final name)
+// "schema" "snapshot": the generator's self-check ran the part and found the schema it left, of this
+// schema digest (applier), equal to the snapshot of this text digest (SHA-256 of the file).
+inline constexpr std::string_view schema_digest = "schema-digest";
 }  // namespace directive
 
 // "-- litemig:NAME "a" "b"": one line; a name holding a line break or other control character
@@ -61,12 +64,21 @@ struct part_plan {
   bool operator==(const part_plan&) const = default;
 };
 
+// What the generator's self-check proved of a part: its result, of schema digest SCHEMA, equals the
+// snapshot whose text has the SHA-256 SNAPSHOT.
+struct verified_result {
+  std::string schema;
+  std::string snapshot;
+  bool operator==(const verified_result&) const = default;
+};
+
 struct migration_part {
   std::string sql;
   std::vector<std::string> foreign_key_check_tables;  // from -- litemig:foreign-key-check
   // A directive naming no table declares that the part cannot break a foreign key.
   bool foreign_key_check_declared = false;
   part_plan plan;
+  std::optional<verified_result> verified;  // from -- litemig:schema-digest
 };
 
 struct migration {
