@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <vector>
 
 namespace litemig::detail {
@@ -61,9 +62,41 @@ std::optional<std::string> refusal_of(const std::vector<token>& tokens, std::siz
                      pragma);
 }
 
+// The first word of every statement refused above.
+constexpr std::array leading_words = std::to_array<std::string_view>({
+    "attach", "begin", "commit", "detach", "end", "pragma", "release", "rollback", "savepoint", "vacuum",
+});
+
+bool is_identifier_byte(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+// Whether SQL holds one of leading_words as a whole word (SQLite's identifier characters around
+// it), in a string or comment too. A part without any holds no refused statement, so the
+// tokenizer, most of the cost of reading a directory, runs only on parts that might.
+bool mentions_leading_word(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    if (!is_identifier_byte(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+      continue;
+    }
+    const auto start = i;
+    while (i < sql.size() && is_identifier_byte(static_cast<unsigned char>(sql[i]))) ++i;
+    const auto word = sql.substr(start, i - start);
+    if (word.size() < 3 || word.size() > 9) continue;
+    const auto matches = [&](std::string_view leading) {
+      return leading.size() == word.size() &&
+             std::equal(word.begin(), word.end(), leading.begin(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    };
+    if (std::any_of(leading_words.begin(), leading_words.end(), matches)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<statement_refusal> find_refused_statement(std::string_view sql) {
+  if (!mentions_leading_word(sql)) return std::nullopt;
   const auto tokens = tokenize(sql);
   std::size_t first = 0;
   for (std::size_t i = 0; i <= tokens.size(); ++i) {
