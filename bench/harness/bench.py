@@ -368,9 +368,18 @@ class Bench:
             "cp + sync": ["sh", "-c", 'cp "$1" "$2" && sync "$2"', "sh", "{db}", destination],
             "sqlite3 .backup": ["sqlite3", "{db}", f".backup '{destination}'"],
         }
-        for tool, template in commands.items():
-            result = Result("backup", case, tool, records=self.largest)
-            for _ in range(self.profile["repeat"]):
+        results = {tool: Result("backup", case, tool, records=self.largest) for tool in commands}
+        migrations = self.migrations_copy("add_column")
+        backups = self.work / "backups"
+        upgrades = {with_backup: Result("backup", case, "litemig upgrade " + ("with backup" if with_backup else "--no-backup"),
+                                        records=self.largest) for with_backup in (True, False)}
+        # One run of each contender per round: load on the machine and the disk's state fall on all
+        # of them alike, where timing all runs of one, then all of the next, charged them to one.
+        for _ in range(self.profile["repeat"]):
+            for tool, template in commands.items():
+                result = results[tool]
+                if result.problems:
+                    continue
                 db = fresh_copy(source, self.work / "subject.sqlite3")
                 command = [str(db) if part == "{db}" else part for part in template]
                 try:
@@ -378,48 +387,43 @@ class Bench:
                     check_copy(result)
                 except CommandFailed as failure:
                     result.problems.append(str(failure))
-                    break
+            for with_backup, result in upgrades.items():
+                if not result.problems:
+                    self.litemig_upgrade_run(source, migrations, backups, with_backup, fingerprint, result)
+        for tool, result in results.items():
             self.results.append(result)
             self.log(f"backup / {tool}: {result.median if result.runs else 0:.3f} s")
-        self.litemig_backup(source, case, fingerprint)
-
-    def litemig_backup(self, source, case, fingerprint):
-        """litemig's backup = an add-column upgrade with its backup minus the same upgrade without."""
-        migrations = self.migrations_copy("add_column")
-        backups = self.work / "backups"
-        timings = {}
-        for with_backup in (True, False):
-            result = Result("backup", case, "litemig upgrade " + ("with backup" if with_backup else "--no-backup"),
-                            records=self.largest)
-            for _ in range(self.profile["repeat"]):
-                shutil.rmtree(backups, ignore_errors=True)
-                db = fresh_copy(source, self.work / "subject.sqlite3")
-                option = ["--backup-dir", backups] if with_backup else ["--no-backup"]
-                try:
-                    result.runs += self.measurer.run([self.litemig, "upgrade", "--db", db, "--dir", migrations] + option,
-                                                     sample_anon=True, timeout=60 + self.largest // 5000)
-                    if with_backup:
-                        written = list(backups.glob("*.sqlite3"))
-                        if len(written) != 1:
-                            result.problems.append(f"expected one backup file, found {len(written)}")
-                        elif verify.data_fingerprint(written[0]) != fingerprint:
-                            result.problems.append("the backup's data differ from the database before the upgrade")
-                        else:
-                            with verify.connect(written[0]) as copy:
-                                if copy.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
-                                    result.problems.append("the backup fails integrity_check")
-                except CommandFailed as failure:
-                    result.problems.append(str(failure))
-                    break
-            timings[with_backup] = result
-            self.results.append(result)
-        if timings[True].runs and timings[False].runs:
+        self.results += upgrades.values()
+        if upgrades[True].runs and upgrades[False].runs:
             derived = Result("backup", case, "litemig backup", records=self.largest,
-                             problems=timings[True].problems + timings[False].problems)
-            derived.facts["derived_seconds"] = timings[True].median - timings[False].median
-            derived.runs = timings[True].runs
+                             problems=upgrades[True].problems + upgrades[False].problems)
+            derived.facts["derived_seconds"] = upgrades[True].median - upgrades[False].median
+            derived.runs = upgrades[True].runs
             self.results.append(derived)
             self.log(f"backup / litemig: {derived.facts['derived_seconds']:.3f} s")
+
+    def litemig_upgrade_run(self, source, migrations, backups, with_backup, fingerprint, result):
+        """One add-column upgrade, with its backup or without: litemig's backup is the difference."""
+        shutil.rmtree(backups, ignore_errors=True)
+        db = fresh_copy(source, self.work / "subject.sqlite3")
+        option = ["--backup-dir", backups] if with_backup else ["--no-backup"]
+        try:
+            result.runs += self.measurer.run([self.litemig, "upgrade", "--db", db, "--dir", migrations] + option,
+                                             sample_anon=True, timeout=60 + self.largest // 5000)
+        except CommandFailed as failure:
+            result.problems.append(str(failure))
+            return
+        if not with_backup:
+            return
+        written = list(backups.glob("*.sqlite3"))
+        if len(written) != 1:
+            result.problems.append(f"expected one backup file, found {len(written)}")
+        elif verify.data_fingerprint(written[0]) != fingerprint:
+            result.problems.append("the backup's data differ from the database before the upgrade")
+        else:
+            with verify.connect(written[0]) as copy:
+                if copy.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
+                    result.problems.append("the backup fails integrity_check")
 
     def fleet(self):
         count = self.profile["fleet"]

@@ -176,8 +176,7 @@ void create_verified_schema_table(sqlite::database& db) {
 }  // namespace
 
 std::string snapshot_digest(const migration_set& migrations, std::int64_t version) {
-  const auto sql = migrations.snapshot(version);
-  return sql ? sha256_hex(*sql) : std::string{};
+  return migrations.snapshot_checksum(version);
 }
 
 void record_verified_schema(sqlite::database& db, const migration_set& migrations, std::int64_t version) {

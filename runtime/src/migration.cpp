@@ -173,8 +173,9 @@ void refuse_escaping_statements(std::string_view shown, std::string_view sql,
   throw failure(exit_code::usage, fmt::format("{}:{}: {}", shown, line_number, refused->problem));
 }
 
-// Parses FILE_NAME's TEXT; messages name the file as SHOWN (its path, or the bare name).
-migration parse_named(std::string_view file_name, std::string_view shown, std::string_view text) {
+// Parses FILE_NAME's TEXT, of SHA-256 CHECKSUM; messages name the file as SHOWN (its path, or the
+// bare name).
+migration parse_named(std::string_view file_name, std::string_view shown, std::string_view text, std::string checksum) {
   migration result;
   const auto number = migration_number(file_name);
   if (!number || *number == 0) {
@@ -185,7 +186,7 @@ migration parse_named(std::string_view file_name, std::string_view shown, std::s
   result.file_name = std::string(file_name);
   result.name = std::string(file_name.substr(5, file_name.size() - 9));
   result.text = std::string(text);
-  result.checksum = sha256_hex(text);
+  result.checksum = std::move(checksum);
 
   enum class section { header, up, down } current = section::header;
   // Where each line of a part's SQL came from: (offset in the part, line number in the file).
@@ -263,7 +264,7 @@ void refuse_foreign_sum_entries(std::string_view shown, std::string_view text) {
 
 migration parse_migration(std::string_view file_name, std::string_view text) {
   const auto base_name = fs::path(file_name).filename().string();
-  return parse_named(base_name, file_name, text);
+  return parse_named(base_name, file_name, text, sha256_hex(text));
 }
 
 std::string render_directive(std::string_view name, const std::vector<std::string>& arguments) {
@@ -279,10 +280,21 @@ std::string render_directive(std::string_view name, const std::vector<std::strin
   return line;
 }
 
-std::string render_sum(const std::map<std::string, std::string>& files) {
+namespace {
+
+// The sum's text from each listed file's SHA-256 (name -> hex digest).
+std::string render_sum_of_digests(const std::map<std::string, std::string>& digests) {
   std::string rest;
-  for (const auto& [name, text] : files) rest += fmt::format("{} {}\n", sha256_hex(text), name);
+  for (const auto& [name, digest] : digests) rest += fmt::format("{} {}\n", digest, name);
   return fmt::format("total {}\n{}", sha256_hex(rest), rest);
+}
+
+}  // namespace
+
+std::string render_sum(const std::map<std::string, std::string>& files) {
+  std::map<std::string, std::string> digests;
+  for (const auto& [name, text] : files) digests.emplace(name, sha256_hex(text));
+  return render_sum_of_digests(digests);
 }
 
 std::string snapshot_file_name(std::int64_t version) { return fmt::format("snapshots/{:04}.sql", version); }
@@ -321,24 +333,23 @@ migration_set migration_set::from_files(const std::map<std::string, std::string>
   set.origin_ = origin.string();
   for (const auto& [name, text] : files) set.add_file(name, text);
   set.validate();
-  set.check_integrity(files);
+  set.check_integrity();
   return set;
 }
 
 migration_set migration_set::from_embedded(std::span<const embedded_file> embedded) {
   migration_set set;
   set.origin_ = "embedded";
-  std::map<std::string, std::string> files;
-  for (const auto& file : embedded) {
-    set.add_file(file.name, file.text);
-    files.emplace(std::string(file.name), std::string(file.text));
-  }
+  for (const auto& file : embedded) set.add_file(file.name, file.text);
   set.validate();
-  set.check_integrity(files);
+  set.check_integrity();
   return set;
 }
 
+// Each file is hashed here, once: its digest serves the sum check, the migration's checksum and
+// the snapshot's digest alike.
 void migration_set::add_file(std::string_view name, std::string_view text) {
+  if (name != sum_file_name) digests_.emplace(std::string(name), sha256_hex(text));
   if (name == sum_file_name) {
     refuse_foreign_sum_entries(locate(name), text);
     sum_text_ = std::string(text);
@@ -347,7 +358,7 @@ void migration_set::add_file(std::string_view name, std::string_view text) {
     snapshots_[*snapshot] = std::string(text);
   } else if (!name.starts_with("snapshots/") && name.ends_with(".sql") && !name.empty() &&
              std::isdigit(static_cast<unsigned char>(name[0]))) {
-    migrations_.push_back(parse_named(name, locate(name), text));
+    migrations_.push_back(parse_named(name, locate(name), text, digests_.at(std::string(name))));
   }
 }
 
@@ -367,7 +378,7 @@ void migration_set::validate() {
   migrations_ = std::move(sorted);
 }
 
-void migration_set::check_integrity(const std::map<std::string, std::string>& files) {
+void migration_set::check_integrity() {
   if (!has_sum_) return;
   auto mismatch = [this](std::string problem) {
     integrity_ = sum_state::mismatch;
@@ -381,16 +392,16 @@ void migration_set::check_integrity(const std::map<std::string, std::string>& fi
     const auto space = line.find(' ');
     if (space == std::string::npos) return mismatch(fmt::format("malformed line '{}'", line));
     const auto name = line.substr(space + 1);
-    const auto found = files.find(name);
-    if (found == files.end()) return mismatch(fmt::format("lists {}, which does not exist", name));
+    const auto found = digests_.find(name);
+    if (found == digests_.end()) return mismatch(fmt::format("lists {}, which does not exist", name));
     listed.emplace(name, found->second);
   }
   for (const auto& m : migrations_) {
     if (!listed.contains(m.file_name)) return mismatch(fmt::format("does not list {}", m.file_name));
   }
-  if (render_sum(listed) != sum_text_) {
-    for (const auto& [name, text] : listed) {
-      if (sum_text_.find(fmt::format("{} {}\n", sha256_hex(text), name)) == std::string::npos) {
+  if (render_sum_of_digests(listed) != sum_text_) {
+    for (const auto& [name, digest] : listed) {
+      if (sum_text_.find(fmt::format("{} {}\n", digest, name)) == std::string::npos) {
         return mismatch(fmt::format("{} changed since the sum was written", name));
       }
     }
@@ -411,6 +422,12 @@ const migration* migration_set::find(std::int64_t version) const {
 }
 
 std::int64_t migration_set::latest_version() const { return migrations_.empty() ? 0 : migrations_.back().version; }
+
+std::string migration_set::snapshot_checksum(std::int64_t version) const {
+  if (version == 0) return sha256_hex("");
+  const auto found = digests_.find(snapshot_file_name(version));
+  return found == digests_.end() ? std::string{} : found->second;
+}
 
 std::optional<std::string> migration_set::snapshot(std::int64_t version) const {
   if (version == 0) return std::string{};

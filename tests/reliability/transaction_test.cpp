@@ -51,6 +51,9 @@ const std::vector<std::string> escaping_statements{
     "ATTACH 'other.db' AS other;", "DETACH other;", "PRAGMA foreign_keys = OFF;", "PRAGMA journal_mode = WAL;",
     "pragma main.user_version = 7;", "PRAGMA writable_schema = ON;", "  commit  ;", "EXPLAIN COMMIT;",
     "/* a comment */ RELEASE SAVEPOINT s;", "PRAGMA locking_mode = EXCLUSIVE;", "PRAGMA wal_checkpoint;",
+    // The words of a refused statement found wherever the tokenizer finds them: any case, next to
+    // a comment or a semicolon, after EXPLAIN QUERY PLAN.
+    "/*x*/CoMmIt;", "SELECT 1;eNd;", "EXPLAIN\tQUERY PLAN detach other;",
 };
 
 TEST_F(Transactions, AStatementThatEndsOrLeavesTheTransactionIsRefusedWhenTheDirectoryIsRead) {

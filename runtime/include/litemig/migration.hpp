@@ -124,6 +124,8 @@ class migration_set {
   std::int64_t latest_version() const;
   // The snapshot SQL of the schema at VERSION (0: the empty schema).
   std::optional<std::string> snapshot(std::int64_t version) const;
+  // The hex SHA-256 of that snapshot's text, hashed when the set was read ("" when there is none).
+  std::string snapshot_checksum(std::int64_t version) const;
   std::string origin() const { return origin_; }
   // Where a message should point for a file of the set: "DIR/0003_x.sql" or "embedded:0003_x.sql".
   std::string locate(std::string_view file_name) const;
@@ -137,9 +139,10 @@ class migration_set {
  private:
   void add_file(std::string_view name, std::string_view text);
   void validate();
-  void check_integrity(const std::map<std::string, std::string>& files);
+  void check_integrity();
   std::vector<migration> migrations_;
   std::map<std::int64_t, std::string> snapshots_;
+  std::map<std::string, std::string> digests_;  // file name -> hex SHA-256, every file but the sum
   std::string origin_;
   std::string sum_text_;
   bool has_sum_ = false;
