@@ -43,7 +43,7 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
     throw failure(exit_code::failure, db_path.string(),
                   fmt::format("backup to {} failed: {}", (folder / (stem + extension)).string(), e.sqlite_message()));
   } catch (const failure& e) {
-    throw failure(e.code(), fmt::format("{}: backup failed: {}", db_path.string(), e.what()));
+    throw failure(e.code(), db_path.string(), fmt::format("backup failed: {}", e.what()));
   }
 }
 
