@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -139,8 +140,9 @@ class migrator {
       transaction.emplace(db_, sqlite::transaction_kind::immediate);
     } catch (const sqlite::error& e) {
       if (!e.is_busy()) throw sqlite_failure(e, where());
-      throw failure(exit_code::busy, fmt::format("{}: still locked by another connection after {} ms; nothing was changed",
-                                                 where(), options_.busy_timeout.count()));
+      throw failure(exit_code::busy, where(),
+                    fmt::format("still locked by another connection after {} ms; nothing was changed",
+                                options_.busy_timeout.count()));
     }
     std::int64_t version = db_.user_version();
     free_pages_before_ = db_.query_int("PRAGMA freelist_count").value_or(0);
@@ -195,8 +197,8 @@ class migrator {
     if (fs::file_size(path_, error) <= quick_check_limit && !error) {
       auto check = db_.prepare("PRAGMA quick_check");
       if (check.step() && check.column_text(0) != "ok") {
-        throw failure(exit_code::failure,
-                      fmt::format("{}: the database is damaged ({}); nothing was changed", where(), check.column_text(0)));
+        throw failure(exit_code::failure, where(),
+                      fmt::format("the database is damaged ({}); nothing was changed", check.column_text(0)));
       }
     }
     if (!options_.backup || created_) return;
@@ -311,8 +313,9 @@ class migrator {
     std::error_code error;
     const auto size = fs::file_size(path_, error);
     if (!error && size > 0 && static_cast<std::uintmax_t>(pages * page_size) > size) {  // 0 bytes: a new database
-      throw failure(exit_code::failure, fmt::format("{}: the file is truncated ({} bytes, its header says {}); nothing was changed",
-                                                    where(), size, pages * page_size));
+      throw failure(exit_code::failure, where(),
+                    fmt::format("the file is truncated ({} bytes, its header says {}); nothing was changed", size,
+                                pages * page_size));
     }
   }
 
@@ -325,12 +328,14 @@ class migrator {
       return true;
     }
     if (way_ == direction::up && version > target_) {
-      throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, past the requested {}; use downgrade",
-                                                  where(), version, target_));
+      throw failure(
+          exit_code::usage, where(),
+          fmt::format("the database is at version {}, past the requested {}; use downgrade", version, target_));
     }
     if (way_ == direction::down && version < target_) {
-      throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, before the requested {}; use upgrade",
-                                                  where(), version, target_));
+      throw failure(
+          exit_code::usage, where(),
+          fmt::format("the database is at version {}, before the requested {}; use upgrade", version, target_));
     }
     verify_checksums(db_, migrations_, version, options_.allow_checksum_mismatch, options_.log);
     if (!pending(version)) return false;
@@ -368,8 +373,8 @@ class migrator {
     std::copy_if(differences.begin(), differences.end(), std::back_inserter(refused),
                  [](const schema_difference& d) { return !d.is_recreated_from_snapshot(); });
     if (!refused.empty()) {
-      throw failure(exit_code::schema_mismatch,
-                    fmt::format("{}: the schema was changed outside migrations (compared with {}): {}", where(),
+      throw failure(exit_code::schema_mismatch, where(),
+                    fmt::format("the schema was changed outside migrations (compared with {}): {}",
                                 migrations_.locate(snapshot_file_name(version)), one_line(refused)));
     }
     std::set<std::string> views;
@@ -433,7 +438,7 @@ class migrator {
     // A directive naming no table: the generator proved the part cannot break a foreign key.
     const bool check_keys = !part.foreign_key_check_declared || !part.foreign_key_check_tables.empty();
     const auto violations_before =
-        check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : std::map<std::string, std::int64_t>{};
+        check_keys ? foreign_key_violations(db_, part.foreign_key_check_tables) : health_report{};
 
     const auto had_statistics = tables_with_statistics();
     migration_savepoint savepoint(db_);
@@ -443,25 +448,28 @@ class migrator {
     } catch (const sqlite::error& e) {
       const auto refusals = refused_data(savepoint, plan, from, to);
       if (!refusals.empty()) {
-        throw failure(exit_code::preflight, fmt::format("{}: pre-flight refused the data: {} (SQLite: {}); nothing was changed",
-                                                        context, refusals, e.sqlite_message()));
+        throw failure(exit_code::preflight, context,
+                      fmt::format("pre-flight refused the data: {} (SQLite: {}); nothing was changed", refusals,
+                                  e.sqlite_message()));
       }
       throw sqlite_failure(e, context);
     }
 
     std::vector<std::string> new_violations;
-    const auto violations_after = check_keys ? announced(m.version, "check foreign keys", [&] {
-      return foreign_key_violations(db_, part.foreign_key_check_tables);
-    }) : std::map<std::string, std::int64_t>{};
-    for (const auto& [pair, count] : violations_after) {
-      const auto earlier = violations_before.find(pair);
-      const std::int64_t added = count - (earlier == violations_before.end() ? 0 : earlier->second);
-      if (added > 0) new_violations.push_back(fmt::format("{}: {} without a parent", pair, count_of(added, "row")));
+    const auto violations_after =
+        check_keys ? announced(m.version, "check foreign keys",
+                               [&] { return foreign_key_violations(db_, part.foreign_key_check_tables); })
+                   : health_report{};
+    for (const auto& d : violations_after.dangling_beyond(violations_before)) {
+      new_violations.push_back(fmt::format("table {}: {} without a parent", d.pair(),
+                                           count_of(d.rows - violations_before.dangling_rows_of(d), "row")));
     }
+    std::sort(new_violations.begin(), new_violations.end());
     if (!new_violations.empty()) {
       const auto refusals = refused_data(savepoint, plan, from, to);
-      throw failure(exit_code::preflight, fmt::format("{}: foreign key check failed: {}; nothing was changed", context,
-                                                      refusals.empty() ? joined(new_violations) : refusals));
+      throw failure(exit_code::preflight, context,
+                    fmt::format("foreign key check failed: {}; nothing was changed",
+                                refusals.empty() ? joined(new_violations) : refusals));
     }
 
     // The stored statements the generator's self-check left, or those of a schema this process
@@ -471,8 +479,8 @@ class migrator {
       const auto differences = announced(m.version, fmt::format("compare the schema with snapshot {}", to),
                                          [&] { return compare(snapshots_.at(to), inspect(db_)); });
       if (!differences.empty()) {
-        throw failure(exit_code::schema_mismatch,
-                      fmt::format("{}: the schema after the migration differs from {}: {}; rolled back", context,
+        throw failure(exit_code::schema_mismatch, context,
+                      fmt::format("the schema after the migration differs from {}: {}; rolled back",
                                   migrations_.locate(snapshot_file_name(to)), one_line(differences)));
       }
       snapshots_.remember_proven(to, digest);
@@ -511,9 +519,8 @@ class migrator {
 // system would let write it: its owner made it read-only on purpose.
 void refuse_read_only(const fs::path& path, bool existed) {
   if (!existed || is_writable(path)) return;
-  throw failure(exit_code::failure,
-                fmt::format("{}: the file is read-only, so pending migrations cannot be applied; nothing was changed",
-                            path.string()));
+  throw failure(exit_code::failure, path.string(),
+                "the file is read-only, so pending migrations cannot be applied; nothing was changed");
 }
 
 // After a failed write (a full disk, an I/O error) SQLite may leave a hot journal beside the
@@ -584,13 +591,14 @@ apply_result migrate(const fs::path& path, const migration_set& migrations, std:
                      const apply_options& options, direction way) {
   if (path.empty()) throw failure(exit_code::usage, "the database file name is empty");
   if (target < 0 || target > migrations.latest_version()) {
-    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
-                                                path.string(), target, migrations.origin(), migrations.latest_version()));
+    throw failure(exit_code::usage, path.string(),
+                  fmt::format("version {} is not a known migration (the newest in {} is {})", target,
+                              migrations.origin(), migrations.latest_version()));
   }
   std::error_code error;
   if (!fs::exists(fs::symlink_status(path, error))) {
     if (way == direction::down || !options.create_if_missing) {
-      throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+      throw failure(exit_code::failure, path.string(), "no such database file");
     }
     if (auto created = create_database(path, migrations, target, options)) return *created;
   }

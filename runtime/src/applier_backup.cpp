@@ -17,8 +17,8 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) {
-    throw failure(exit_code::failure,
-                  fmt::format("{}: cannot create the backup folder: {}", folder.string(), error.message()));
+    throw failure(exit_code::failure, folder.string(),
+                  fmt::format("cannot create the backup folder: {}", error.message()));
   }
   const auto extension = backup_extension(db_path);
   const auto stem = backup_stem(db_path.stem().string(), fmt::format("v{}-v{}", from, to));
@@ -40,11 +40,10 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
     }
     return partial.publish_as_new(stem, extension, '-');
   } catch (const sqlite::error& e) {
-    throw failure(exit_code::failure,
-                  fmt::format("{}: backup to {} failed: {}", db_path.string(), (folder / (stem + extension)).string(),
-                              e.sqlite_message()));
+    throw failure(exit_code::failure, db_path.string(),
+                  fmt::format("backup to {} failed: {}", (folder / (stem + extension)).string(), e.sqlite_message()));
   } catch (const failure& e) {
-    throw failure(e.code(), fmt::format("{}: backup failed: {}", db_path.string(), e.what()));
+    throw failure(e.code(), db_path.string(), fmt::format("backup failed: {}", e.what()));
   }
 }
 

@@ -28,7 +28,7 @@ std::string schema_digest(sqlite::database& db) {
 namespace litemig::detail {
 
 failure sqlite_failure(const sqlite::error& error, std::string_view where) {
-  std::string message = fmt::format("{}: {}", where, error.sqlite_message());
+  std::string cause = error.sqlite_message();
   // The statement as one line without the blank lines around it (SQLite hands over the rest of
   // the script from the end of the previous statement).
   const std::string_view whitespace = " \t\r\n";
@@ -40,12 +40,12 @@ failure sqlite_failure(const sqlite::error& error, std::string_view where) {
     for (char& c : statement) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
-    message += fmt::format(" (in: {}{})", statement, length > 120 ? "..." : "");
+    cause += fmt::format(" (in: {}{})", statement, length > 120 ? "..." : "");
   }
   if (error.is_busy()) {
-    return failure(exit_code::busy, fmt::format("{}: the database stayed locked by another connection", where));
+    return failure(exit_code::busy, std::string(where), "the database stayed locked by another connection");
   }
-  return failure(exit_code::failure, message);
+  return failure(exit_code::failure, std::string(where), cause);
 }
 
 namespace {
@@ -81,11 +81,11 @@ sqlite::database open_database(const std::filesystem::path& path, sqlite::open_m
     } catch (const sqlite::error& e) {
       if (!e.needs_recovery()) throw;
       if (!may_write_file_and_folder(path)) {
-        throw failure(exit_code::failure,
-                      fmt::format("{}: the database needs recovery: an interrupted write left its hot journal {}-journal, "
+        throw failure(exit_code::failure, path.string(),
+                      fmt::format("the database needs recovery: an interrupted write left its hot journal {}-journal, "
                                   "which only a process that may write the file and its folder can roll back (any "
                                   "litemig command run with that access does); nothing was read or changed",
-                                  path.string(), path.string()));
+                                  path.string()));
       }
       // A writer's first read rolls the journal back to the last committed state: the content a
       // reader sees is the same, so a read-only question may recover the file.
@@ -94,8 +94,8 @@ sqlite::database open_database(const std::filesystem::path& path, sqlite::open_m
     }
   } catch (const sqlite::error& e) {
     if (e.is_not_a_database()) {
-      throw failure(exit_code::failure,
-                    fmt::format("{}: not a usable SQLite database ({})", path.string(), e.sqlite_message()));
+      throw failure(exit_code::failure, path.string(),
+                    fmt::format("not a usable SQLite database ({})", e.sqlite_message()));
     }
     throw sqlite_failure(e, path.string());
   }
@@ -103,10 +103,10 @@ sqlite::database open_database(const std::filesystem::path& path, sqlite::open_m
 
 void refuse_future(sqlite::database& db, const migration_set& migrations, std::int64_t version) {
   if (version <= migrations.latest_version()) return;
-  throw failure(exit_code::future_version,
-                fmt::format("{}: the database is at version {}, newer than every known migration (newest {} in {}); "
+  throw failure(exit_code::future_version, db.path(),
+                fmt::format("the database is at version {}, newer than every known migration (newest {} in {}); "
                             "left untouched",
-                            db.path(), version, migrations.latest_version(), migrations.origin()));
+                            version, migrations.latest_version(), migrations.origin()));
 }
 
 bool has_object(sqlite::database& db, std::string_view name) {
@@ -233,14 +233,14 @@ void verify_checksums(sqlite::database& db, const migration_set& migrations, std
   for (const auto& row : read_history(db)) {
     const migration* file = migrations.find(row.version);
     if (row.version > version) {
-      throw failure(exit_code::checksum_mismatch,
-                    fmt::format("{}: records migration {:04} ({}) beyond its version {}; the history does not match the "
+      throw failure(exit_code::checksum_mismatch, db.path(),
+                    fmt::format("records migration {:04} ({}) beyond its version {}; the history does not match the "
                                 "database; nothing was changed",
-                                db.path(), row.version, row.name, version));
+                                row.version, row.name, version));
     }
     if (file == nullptr) {
-      throw failure(exit_code::checksum_mismatch,
-                    fmt::format("{}: records migration {:04} ({}), which {} does not have; nothing was changed", db.path(),
+      throw failure(exit_code::checksum_mismatch, db.path(),
+                    fmt::format("records migration {:04} ({}), which {} does not have; nothing was changed",
                                 row.version, row.name, migrations.origin()));
     }
     if (file->checksum == row.checksum) continue;

@@ -4,6 +4,7 @@
 #include "litemig/applier.hpp"
 #include "litemig/compare.hpp"
 #include "litemig/errors.hpp"
+#include "litemig/health.hpp"
 #include "litemig/migration.hpp"
 #include "litemig/schema.hpp"
 #include "litemig/sqlite.hpp"
@@ -141,7 +142,7 @@ std::vector<std::string> dropped_values(sqlite::database& db, const schema& befo
 // The plan of a hand-written part, which carries no directives: what BEFORE has and AFTER lacks.
 part_plan derived_plan(const schema& before, const schema& after);
 
-// Foreign key violations per "child -> parent" pair, for TABLES (all tables when empty).
-std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables);
+// Foreign key violations per (child, parent) pair, for TABLES (all tables when empty).
+health_report foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables);
 
 }  // namespace litemig::detail

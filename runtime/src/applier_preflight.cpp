@@ -303,20 +303,8 @@ std::vector<std::string> dropped_values(sqlite::database& db, const schema& befo
   return report.notes;
 }
 
-std::map<std::string, std::int64_t> foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables) {
-  std::map<std::string, std::int64_t> counts;
-  auto tally = [&](const std::string& pragma) {
-    auto rows = db.prepare(pragma);
-    while (rows.step()) ++counts[fmt::format("table \"{}\" -> \"{}\"", rows.column_text(0), rows.column_text(2))];
-  };
-  if (tables.empty()) {
-    tally("PRAGMA foreign_key_check");
-    return counts;
-  }
-  for (const auto& name : tables) {
-    if (has_object(db, name)) tally(fmt::format("PRAGMA foreign_key_check({})", quote_identifier(name)));
-  }
-  return counts;
+health_report foreign_key_violations(sqlite::database& db, const std::vector<std::string>& tables) {
+  return examine(db, {.integrity = false, .foreign_key_tables = tables});
 }
 
 }  // namespace litemig::detail

@@ -88,8 +88,7 @@ const schema& snapshot_cache::at(std::int64_t version) {
   const auto location = migrations_.locate(snapshot_file_name(version));
   const auto sql = migrations_.snapshot(version);
   if (!sql) {
-    throw failure(exit_code::usage,
-                  fmt::format("{}: missing: every migration needs the snapshot of the schema it produces", location));
+    throw failure(exit_code::usage, location, "missing: every migration needs the snapshot of the schema it produces");
   }
   std::shared_ptr<const schema> loaded;
   try {

@@ -2,6 +2,7 @@
 #include "adoption.hpp"
 #include "applier_internal.hpp"
 
+#include "litemig/health.hpp"
 #include "litemig/inspect.hpp"
 
 #include <fmt/format.h>
@@ -19,7 +20,7 @@ constexpr std::chrono::milliseconds default_busy_timeout{30000};
 
 void require_existing(const fs::path& path) {
   std::error_code error;
-  if (!fs::exists(path, error)) throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+  if (!fs::exists(path, error)) throw failure(exit_code::failure, path.string(), "no such database file");
 }
 
 sqlite::database open_existing(const fs::path& path, sqlite::open_mode mode) {
@@ -89,22 +90,23 @@ std::vector<schema_difference> check(const fs::path& path, const migration_set& 
     // Unchanged since it was found equal to this very snapshot text: nothing to load or compare.
     if (is_verified_against(db, version, snapshot_digest(migrations, version))) return std::vector<schema_difference>{};
     snapshot_cache snapshots(migrations);
-    return compare(snapshots.at(version), inspect(db));
+    return examine(db, health_checks::schema_against(snapshots.at(version))).schema;
   });
 }
 
 std::int64_t stamp(const fs::path& path, const migration_set& migrations, std::optional<std::int64_t> version,
                    bool allow_checksum_mismatch) {
   if (version && (*version < 0 || *version > migrations.latest_version())) {
-    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
-                                                path.string(), *version, migrations.origin(), migrations.latest_version()));
+    throw failure(exit_code::usage, path.string(),
+                  fmt::format("version {} is not a known migration (the newest in {} is {})", *version,
+                              migrations.origin(), migrations.latest_version()));
   }
   // Refused before SQLite opens it: a writer's open would already roll back a hot journal.
   require_existing(path);
   sqlite::refuse_non_regular_file(path);
   if (!is_writable(path)) {
-    throw failure(exit_code::failure,
-                  fmt::format("{}: the file is read-only, so no version can be stamped; nothing was changed", path.string()));
+    throw failure(exit_code::failure, path.string(),
+                  "the file is read-only, so no version can be stamped; nothing was changed");
   }
   auto db = open_existing(path, sqlite::open_mode::read_write);
   return reporting_sqlite_errors(path, [&] {
@@ -148,8 +150,9 @@ pending_run pending(const fs::path& path, const migration_set& migrations, std::
   const auto newest = migrations.latest_version();
   const auto goal = target.value_or(newest);
   if (goal < 0 || goal > newest) {
-    throw failure(exit_code::usage, fmt::format("{}: version {} is not a known migration (the newest in {} is {})",
-                                                path.string(), goal, migrations.origin(), newest));
+    throw failure(
+        exit_code::usage, path.string(),
+        fmt::format("version {} is not a known migration (the newest in {} is {})", goal, migrations.origin(), newest));
   }
   pending_run run;
   std::error_code error;
@@ -171,11 +174,12 @@ pending_run pending(const fs::path& path, const migration_set& migrations, std::
       run.from_version = match.matches.back();
     });
   } else if (!up) {
-    throw failure(exit_code::failure, fmt::format("{}: no such database file", path.string()));
+    throw failure(exit_code::failure, path.string(), "no such database file");
   }
   if (up ? goal < run.from_version : goal > run.from_version) {
-    throw failure(exit_code::usage, fmt::format("{}: the database is at version {}, {} the requested {}; use {}", path.string(),
-                                                run.from_version, up ? "past" : "before", goal, up ? "downgrade" : "upgrade"));
+    throw failure(exit_code::usage, path.string(),
+                  fmt::format("the database is at version {}, {} the requested {}; use {}", run.from_version,
+                              up ? "past" : "before", goal, up ? "downgrade" : "upgrade"));
   }
   run.to_version = goal;
   for (const auto& m : migrations.migrations()) {

@@ -143,14 +143,14 @@ class deployment {
       log(fmt::format("  integrity ok; no bookkeeping, schema matches version {} (adopted by fingerprint)",
                       result_.from_version));
     } catch (const failure& e) {
-      // Named by its source, which the user knows; a schema no snapshot matches, with what would adopt it.
-      std::string cause = e.what();
-      if (const auto at = cause.find(probe.string()); at != std::string::npos) {
-        cause.replace(at, probe.string().size(), source_->describe());
-      }
-      if (e.code() == exit_code::schema_mismatch) cause = deploy_checks::unmatched_schema(probe, migrations_, source_->describe());
-      if (!options_.fixups_dir) throw failure(e.code(), cause);
-      log(fmt::format("  integrity ok; {}; adopting after the fixups", cause));
+      // Located at its source, which the user knows, not at the scratch copy; a schema no snapshot
+      // matches, with what would adopt it in a deploy.
+      const auto refusal = e.code() == exit_code::schema_mismatch
+                               ? deploy_checks::unmatched_schema(probe, migrations_, source_->describe())
+                           : e.location() == probe.string() ? failure(e.code(), source_->describe(), e.cause())
+                                                            : e;
+      if (!options_.fixups_dir) throw refusal;
+      log(fmt::format("  integrity ok; {}; adopting after the fixups", refusal.what()));
     }
   }
 
@@ -260,8 +260,8 @@ class deployment {
       result_.from_version = stamp(working_copy_, migrations_, std::nullopt);
     } catch (const failure& e) {
       if (e.code() != exit_code::schema_mismatch) throw;
-      throw failure(e.code(), deploy_checks::unmatched_schema(working_copy_, migrations_, source_->describe()) +
-                                  " (after the fixups)");
+      const auto refusal = deploy_checks::unmatched_schema(working_copy_, migrations_, source_->describe());
+      throw failure(refusal.code(), refusal.location(), refusal.cause() + " (after the fixups)");
     }
     result_.adopted_as = result_.from_version;
     log(fmt::format("  adopted as version {} by fingerprint", result_.from_version));

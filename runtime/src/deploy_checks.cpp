@@ -1,4 +1,5 @@
 #include "deploy_checks.hpp"
+#include "adoption.hpp"
 #include "applier_internal.hpp"
 #include "names.hpp"
 
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <iterator>
-
 
 namespace fs = std::filesystem;
 
@@ -107,30 +107,12 @@ std::vector<std::string> drifted_views_and_triggers(const fs::path& file, const 
   return objects;
 }
 
-std::string unmatched_schema(const fs::path& file, const migration_set& migrations, const std::string& shown_as) {
+failure unmatched_schema(const fs::path& file, const migration_set& migrations, const std::string& shown_as) {
   detail::snapshot_cache snapshots(migrations);
   sqlite::database db(file, sqlite::open_mode::read_only);
   const auto match = detail::match_snapshots(inspect(db), migrations, snapshots);
-  const auto& differences = match.closest_differences;
-  if (differences.empty()) {
-    return fmt::format("{}: no litemig bookkeeping and no snapshot to compare the schema with; run `litemig stamp --to N` "
-                       "on it once you know its version N",
-                       shown_as);
-  }
-  std::string objects;
-  for (const auto& d : differences) {
-    static constexpr const char* kinds[] = {"table", "index", "view", "trigger", "virtual table"};
-    objects += fmt::format("{}{} \"{}\"", objects.empty() ? "" : ", ", kinds[static_cast<int>(d.kind)], d.name);
-  }
-  const bool data_kept = std::none_of(differences.begin(), differences.end(),
-                                      [](const schema_difference& d) { return d.holds_data(); });
-  const std::int64_t v = match.closest;
-  return fmt::format(
-      "{}: no litemig bookkeeping and the schema matches no snapshot: {} {} except {} ({}); to adopt it, add a fixup "
-      "(--fixups) that {} {} {}, or run `litemig stamp --to {}` on it after checking",
-      shown_as, data_kept ? "it matches snapshot" : "the closest is snapshot", v, objects, detail::one_line(differences),
-      data_kept ? "recreates" : "changes", objects,
-      data_kept ? fmt::format("as snapshot {} has it", v) : fmt::format("to match snapshot {}", v), v);
+  return detail::unmatched_schema_failure(shown_as, match, migrations, detail::has_object(db, "alembic_version"),
+                                          detail::adoption_route::deploy);
 }
 
 std::map<std::string, std::int64_t> row_counts(const fs::path& file) {

@@ -1,13 +1,14 @@
 // The checks deploy and restore run on a local copy of a database before trusting it.
 #pragma once
 
-#include "litemig/migration.hpp"
-
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "litemig/errors.hpp"
+#include "litemig/migration.hpp"
 
 namespace litemig::deploy_checks {
 
@@ -27,10 +28,10 @@ void check_schema(const std::filesystem::path& file, const migration_set& migrat
 std::vector<std::string> drifted_views_and_triggers(const std::filesystem::path& file, const migration_set& migrations,
                                                     std::int64_t version);
 
-// Why FILE, which has no bookkeeping, matches no snapshot, and what would adopt it (a fixup or
-// `litemig stamp`), as one line naming SHOWN_AS.
-std::string unmatched_schema(const std::filesystem::path& file, const migration_set& migrations,
-                             const std::string& shown_as);
+// The refusal of FILE, which has no bookkeeping and matches no snapshot, located at SHOWN_AS:
+// what differs and what would adopt it (a fixup or `litemig stamp`).
+failure unmatched_schema(const std::filesystem::path& file, const migration_set& migrations,
+                         const std::string& shown_as);
 
 // Rows per user table (case-folded names).
 std::map<std::string, std::int64_t> row_counts(const std::filesystem::path& file);

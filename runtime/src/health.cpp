@@ -1,4 +1,5 @@
 #include "litemig/health.hpp"
+#include "applier_internal.hpp"
 
 #include "litemig/inspect.hpp"
 
@@ -41,9 +42,8 @@ std::vector<std::string> integrity_findings(sqlite::database& db, int limit) {
   return findings;
 }
 
-std::vector<dangling_references> foreign_key_findings(sqlite::database& db) {
-  std::vector<dangling_references> found;
-  auto check = db.prepare("PRAGMA foreign_key_check");
+void tally_dangling(sqlite::database& db, const std::string& pragma, std::vector<dangling_references>& found) {
+  auto check = db.prepare(pragma);
   while (check.step()) {
     const auto child = check.column_text(0);
     const auto parent = check.column_text(2);
@@ -55,6 +55,16 @@ std::vector<dangling_references> foreign_key_findings(sqlite::database& db) {
     }
     ++same->rows;
   }
+}
+
+std::vector<dangling_references> foreign_key_findings(sqlite::database& db, const std::vector<std::string>& tables) {
+  std::vector<dangling_references> found;
+  if (tables.empty()) tally_dangling(db, "PRAGMA foreign_key_check", found);
+  for (const auto& name : tables) {
+    // A table the migration part drops or has not created yet has no rows to check.
+    if (detail::has_object(db, name))
+      tally_dangling(db, fmt::format("PRAGMA foreign_key_check({})", sqlite::quote_identifier(name)), found);
+  }
   return found;
 }
 
@@ -63,7 +73,7 @@ std::vector<dangling_references> foreign_key_findings(sqlite::database& db) {
 health_report examine(sqlite::database& db, const health_checks& checks) {
   health_report report;
   if (checks.integrity) report.integrity = integrity_findings(db, checks.integrity_limit);
-  if (checks.foreign_keys) report.foreign_keys = foreign_key_findings(db);
+  if (checks.foreign_keys) report.foreign_keys = foreign_key_findings(db, checks.foreign_key_tables);
   if (checks.expected) report.schema = compare(*checks.expected, inspect(db));
   return report;
 }

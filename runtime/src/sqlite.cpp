@@ -109,8 +109,9 @@ void refuse_non_regular_file(const std::filesystem::path& path) {
     const auto name = path.string() + suffix;
     struct stat status {};
     if (::stat(literal_file_name(name).c_str(), &status) != 0 || S_ISREG(status.st_mode)) continue;
-    throw failure(exit_code::failure, fmt::format("{}: not a regular file ({}); a database and its journals are files",
-                                                  name, detail::file_kind(status.st_mode)));
+    throw failure(exit_code::failure, name,
+                  fmt::format("not a regular file ({}); a database and its journals are files",
+                              detail::file_kind(status.st_mode)));
   }
 }
 

@@ -159,6 +159,36 @@ TEST_F(DeployDaily, AnUnversionedDatabaseThatMatchesNoSnapshotIsToldWhatWouldAdo
   EXPECT_EQ(file_sha256(db), before);
 }
 
+TEST_F(DeployDaily, AnUnversionedDatabaseWithAnExtraIndexIsToldToChangeItNotToRecreateIt) {
+  fs::remove(db);
+  make_database_without_bookkeeping(db, migrations, 2);
+  litemig::sqlite::database(db).execute("CREATE INDEX tune_by_title ON tune(title);");
+  const std::string before = file_sha256(db);
+  const auto result = deploy({"--upload", "--yes"});
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  // An index is no view or trigger: no upgrade recreates it from a snapshot (docs/deploy.md).
+  EXPECT_TRUE(has(result.err, db.string() + ": no litemig bookkeeping and the schema matches no snapshot: the closest is "
+                                            "snapshot 2 except index \"tune_by_title\""))
+      << result.err;
+  EXPECT_TRUE(has(result.err, "add a fixup (--fixups) that changes index \"tune_by_title\" to match snapshot 2")) << result.err;
+  EXPECT_EQ(file_sha256(db), before);
+}
+
+TEST_F(DeployDaily, AnUnversionedDatabaseNewerThanEveryMigrationIsNamedByItsSource) {
+  fs::remove(db);
+  make_database_without_bookkeeping(db, migrations, 2);
+  litemig::sqlite::database(db).execute("PRAGMA user_version = 99;");
+  const std::string before = file_sha256(db);
+  const auto result = deploy({"--upload", "--yes"});
+  EXPECT_EQ(result.exit_code, 5) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_TRUE(has(result.err, db.string() + ": the database is at version 99, newer than every known migration"))
+      << result.err;
+  EXPECT_FALSE(has(result.err, "adopt.sqlite3")) << result.err;
+  EXPECT_EQ(file_sha256(db), before);
+}
+
 TEST_F(DeployDaily, VacuumShrinksTheMigratedCopyBeforeTheUpload) {
   // Free pages in production: a large table created and dropped.
   litemig::sqlite::database(db).execute(

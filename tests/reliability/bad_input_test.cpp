@@ -95,6 +95,23 @@ TEST_F(BadInput, AHistoryRowBeyondEveryKnownMigrationIsRefused) {
   EXPECT_EQ(file_sha256(db), before);
 }
 
+TEST_F(BadInput, AnUnversionedDatabaseWithNoSnapshotToMatchIsToldToStampIt) {
+  fs::remove_all(migrations() / "snapshots");
+  const auto db = path("legacy.sqlite3");
+  database(db, litemig::sqlite::open_mode::create).execute(tune);
+  const auto before = file_sha256(db);
+  for (const auto& command : {std::vector<std::string>{"upgrade"}, {"stamp", "--auto"}}) {
+    auto args = command;
+    args.insert(args.end(), {"--db", db.string(), "--dir", migrations().string()});
+    const auto result = run_litemig(std::move(args), dir_);
+    expect_one_line_refusal(result, exit_code::schema_mismatch,
+                            {db.string() + ": no litemig bookkeeping and no snapshot in ", " to compare the schema with",
+                             "`litemig stamp --to N`"});
+    EXPECT_FALSE(contains(result.err, "0000.sql")) << result.err;
+  }
+  EXPECT_EQ(file_sha256(db), before);
+}
+
 TEST_F(BadInput, AMalformedMigrationFileIsRefusedBeforeTheDatabaseIsOpened) {
   const auto db = create_database("app.sqlite3", 20);
   write_file(migrations() / "0002_no_markers.sql", "CREATE TABLE x(a);\n");

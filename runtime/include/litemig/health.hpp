@@ -27,10 +27,11 @@ struct health_checks {
   bool integrity = true;
   int integrity_limit = 100;        // integrity_check stops after this many findings
   bool foreign_keys = true;
+  std::vector<std::string> foreign_key_tables{};  // the child tables checked (none: every table)
   const schema* expected = nullptr;  // when set, the live schema is compared with it by meaning
 
   // Only the live schema against EXPECTED.
-  static health_checks schema_against(const schema& expected) { return {false, 0, false, &expected}; }
+  static health_checks schema_against(const schema& expected) { return {false, 0, false, {}, &expected}; }
 };
 
 struct health_report {
