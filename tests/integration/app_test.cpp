@@ -19,21 +19,10 @@ using litemig::sqlite::database;
 namespace {
 
 using litemig::testing::process_result;
+using litemig::testing::row_counts;
 
 process_result run_app(const std::string& arguments) { return litemig::testing::run_shell("\"" + std::string(TUNETREES_APP) + "\" " + arguments); }
 
-
-std::map<std::string, std::int64_t> row_counts(const fs::path& path) {
-  database db(path, litemig::sqlite::open_mode::read_only);
-  std::map<std::string, std::int64_t> counts;
-  auto tables = db.prepare(
-      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'litemig_%'");
-  while (tables.step()) {
-    const auto name = tables.column_text(0);
-    counts[name] = db.query_int("SELECT count(*) FROM " + litemig::sqlite::quote_identifier(name)).value_or(-1);
-  }
-  return counts;
-}
 
 std::string file_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

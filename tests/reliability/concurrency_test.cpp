@@ -41,19 +41,6 @@ class Concurrency : public reliability_test {
   }
 };
 
-// Rows per user table.
-std::map<std::string, std::int64_t> row_counts(const fs::path& db_path) {
-  database db(db_path, litemig::sqlite::open_mode::read_only);
-  std::map<std::string, std::int64_t> counts;
-  auto tables = db.prepare(
-      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'litemig_%'");
-  while (tables.step()) {
-    const auto name = tables.column_text(0);
-    counts[name] = db.query_int("SELECT count(*) FROM " + litemig::sqlite::quote_identifier(name)).value_or(-1);
-  }
-  return counts;
-}
-
 // Three small migrations: tunes, notes copied from tunes, a mode column.
 void write_small_migrations(const fs::path& dir) {
   const std::string tune = "CREATE TABLE tune(id INTEGER PRIMARY KEY, title TEXT NOT NULL);\n";

@@ -219,6 +219,18 @@ bool wait_for_a_file_in(const fs::path& folder) {
   return false;
 }
 
+std::map<std::string, std::int64_t> row_counts(const fs::path& db_path) {
+  sqlite::database db(db_path, sqlite::open_mode::read_only);
+  std::map<std::string, std::int64_t> counts;
+  auto tables = db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'litemig_%'");
+  while (tables.step()) {
+    const auto name = tables.column_text(0);
+    counts[name] = db.query_int("SELECT count(*) FROM " + sqlite::quote_identifier(name)).value_or(-1);
+  }
+  return counts;
+}
+
 std::size_t line_count(const std::string& text) {
   const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
   return newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);

@@ -94,6 +94,9 @@ bool can_read_as(uid_t user, const fs::path& path);
 // Waits (up to a minute) until FOLDER holds a file; false when none appeared.
 bool wait_for_a_file_in(const fs::path& folder);
 
+// Rows of each user table (litemig's own and SQLite's left out), by table name.
+std::map<std::string, std::int64_t> row_counts(const fs::path& db);
+
 // Lines of TEXT (a trailing newline does not start another line).
 std::size_t line_count(const std::string& text);
 bool contains(const std::string& text, const std::string& fragment);
