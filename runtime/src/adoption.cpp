@@ -11,10 +11,9 @@ namespace {
 
 // Each object that differs, once ("table \"t\", view \"v\"").
 std::vector<std::string> objects_named(const std::vector<schema_difference>& differences) {
-  static constexpr const char* kinds[] = {"table", "index", "view", "trigger", "virtual table"};
   std::vector<std::string> objects;
   for (const auto& d : differences) {
-    auto object = fmt::format("{} \"{}\"", kinds[static_cast<int>(d.kind)], d.name);
+    auto object = fmt::format("{} \"{}\"", d.kind_name(), d.name);
     if (std::find(objects.begin(), objects.end(), object) == objects.end()) objects.push_back(std::move(object));
   }
   return objects;

@@ -12,17 +12,6 @@ namespace {
 
 using kind = schema_difference::object_kind;
 
-std::string kind_name(kind k) {
-  switch (k) {
-    case kind::table: return "table";
-    case kind::index: return "index";
-    case kind::view: return "view";
-    case kind::trigger: return "trigger";
-    case kind::virtual_table: return "virtual table";
-  }
-  return {};
-}
-
 std::string describe_column(const column& c) {
   std::string text = c.type.empty() ? "(no type)" : c.type;
   if (c.not_null) text += " NOT NULL";
@@ -123,8 +112,19 @@ std::vector<schema_difference> compare(const schema& expected, const schema& act
 
 std::string describe(const std::vector<schema_difference>& differences) {
   std::string text;
-  for (const auto& d : differences) text += fmt::format("{} \"{}\": {}\n", kind_name(d.kind), d.name, d.description);
+  for (const auto& d : differences) text += fmt::format("{} \"{}\": {}\n", d.kind_name(), d.name, d.description);
   return text;
+}
+
+const char* schema_difference::kind_name() const {
+  switch (kind) {
+    case object_kind::table: return "table";
+    case object_kind::index: return "index";
+    case object_kind::view: return "view";
+    case object_kind::trigger: return "trigger";
+    case object_kind::virtual_table: return "virtual table";
+  }
+  return "";
 }
 
 }  // namespace litemig

@@ -16,6 +16,8 @@ struct schema_difference {
   bool holds_data() const { return kind == object_kind::table || kind == object_kind::virtual_table; }
   // A view or trigger: an upgrade recreates it from the snapshot when it drifted.
   bool is_recreated_from_snapshot() const { return kind == object_kind::view || kind == object_kind::trigger; }
+  // "table", "index", "view", "trigger" or "virtual table", as messages name the object.
+  const char* kind_name() const;
 };
 
 // Differences of ACTUAL against EXPECTED; empty when equal by meaning.
