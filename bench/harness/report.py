@@ -41,7 +41,7 @@ def fmt_ratio(value):
 
 def reference_of(results, scenario, case):
     """The physical limit each scenario is measured against."""
-    if scenario == "rebuild":
+    if scenario in ("rebuild", "large"):
         shells = [pick(results, scenario, t, case) for t in ("sqlite3 shell (defaults)", "sqlite3 shell (tuned)")]
         shells = [s for s in shells if s and s.verified]
         return min(shells, key=seconds) if shells else None
@@ -170,6 +170,17 @@ def target_rows(results, largest_case):
             row("Fleet throughput ≥ 1.5 × the shell loop (every core)", speedup,
                 None if speedup is None else speedup >= 1.5 and fleet.verified,
                 shown="-" if speedup is None else f"{speedup:.2f}× ({shell.facts.get('per_second', 0):.0f} db/s)")
+    large = pick(results, "large", "litemig")
+    if large:
+        large_ratio = ratio(large, reference_of(results, "large", large.case))
+        anon = large.peak_anon_mib
+        small = min((r.peak_anon_mib for r in results if r.scenario == "rebuild" and r.tool == "litemig" and r.runs),
+                    default=None)
+        flat = f" ({small:.1f} MiB on the smallest rebuild)" if small is not None else ""
+        row(f"Large file ({large.facts.get('source_gib', 0):.2f} GiB): flat memory, the display, the shell ratio",
+            large_ratio, large.verified and anon <= 16,
+            shown=f"{fmt_ratio(large_ratio)} the tuned shell; peak anonymous memory {anon:.1f} MiB{flat}; "
+                  f"{len(large.facts.get('display', []))} redraws of the progress display")
     return rows
 
 
@@ -197,6 +208,24 @@ def cluster_notes(results):
                      f"MiB per node, run by run): {peaks}. Loading the database through the wire client (untimed): "
                      f"{fmt_time(result.facts['load_seconds'])}.")
     return lines + ([""] if lines else [])
+
+
+def large_notes(results):
+    """What litemig showed during its last run on the large file: the frames its progress display
+    drew on the terminal (a few of them) and the lines it printed."""
+    large = pick(results, "large", "litemig")
+    if not large:
+        return []
+    frames = large.facts.get("display", [])
+    lines = []
+    if frames:
+        shown = frames if len(frames) <= 8 else frames[:3] + ["…"] + frames[len(frames) // 2:len(frames) // 2 + 2] + \
+            ["…"] + frames[-3:]
+        lines += [f"The progress display on the terminal during the last litemig run ({len(frames)} redraws, "
+                  "some of them):", "", "```"] + shown + ["```", ""]
+    if large.facts.get("printed"):
+        lines += ["What it printed:", "", "```"] + large.facts["printed"] + ["```", ""]
+    return lines
 
 
 def write(folder, env, results, sizes, chart_script):
@@ -227,12 +256,15 @@ def write(folder, env, results, sizes, chart_script):
         "backup": "Backup before migrating",
         "fleet": "Fleet upgrade (--jobs: one per core)",
         "cluster": "Rebuild on a 3-node dqlite cluster (dqlite-demo on loopback) beside one file",
+        "large": "Rebuild on a large file (over 4 GiB in the full run)",
     }
     for scenario, title in titles.items():
         if any(r.scenario == scenario for r in results):
             lines += ["", f"## {title}", ""] + scenario_table(results, scenario)
             if scenario == "cluster":
                 lines += cluster_notes(results)
+            if scenario == "large":
+                lines += large_notes(results)
     if any(r.scenario == "rebuild" for r in results):
         write_chart(folder, results, sizes, chart_script)
         lines += ["", "![Rebuild time against database size](rebuild.png)", ""]

@@ -74,9 +74,12 @@ class Measurer:
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.counter = 0
+        self.last_log_of = {}  # program name -> the log of its latest run
 
-    def run(self, command, *, stdin=None, repeat=1, sample_anon=False, cwd=None, allowed_exit=(0,), timeout=600):
-        """Runs COMMAND REPEAT times; returns [Run]. Output goes to a log file, kept for reading.
+    def run(self, command, *, stdin=None, repeat=1, sample_anon=False, cwd=None, allowed_exit=(0,), timeout=600,
+            terminal=False):
+        """Runs COMMAND REPEAT times; returns [Run]. Output goes to a log file, kept for reading; with
+        TERMINAL, stderr is a pseudo-terminal and what it shows goes to the log's .terminal file.
         A run still going after TIMEOUT seconds is killed and counts as failed (exit code 124)."""
         self.counter += 1
         log = self.log_dir / f"{self.counter:04}-{Path(command[0]).name}.log"
@@ -85,6 +88,8 @@ class Measurer:
             arguments += ["--stdin", str(stdin)]
         if sample_anon:
             arguments.append("--sample-anon")
+        if terminal:
+            arguments += ["--terminal-output", str(log.with_suffix(".terminal"))]
         completed = subprocess.run(arguments + ["--"] + [str(c) for c in command], cwd=cwd, capture_output=True, text=True)
         if completed.returncode != 0:
             raise CommandFailed(f"measure failed: {completed.stderr.strip()}")
@@ -100,6 +105,7 @@ class Measurer:
             tail = log.read_text(errors="replace").strip().splitlines()[-2:]
             raise CommandFailed(f"{shown(command)} exited {bad[0].exit_code}: {' | '.join(tail)}")
         self.last_log = log
+        self.last_log_of[Path(command[0]).name] = log
         return runs
 
 

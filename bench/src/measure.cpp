@@ -2,11 +2,15 @@
 // prints: the kernel's ru_maxrss) and, with --sample-anon, the peak of anonymous memory, i.e. the
 // resident set without file pages such as a memory-mapped database.
 //
+// With --terminal-output FILE the command's stderr is a pseudo-terminal, so that a progress
+// display draws as a user sees it; what it draws goes to FILE.
+//
 // One line per run on stdout: "<seconds> <max_rss_kib> <peak_anon_kib> <exit_code>"; a run stopped
 // by --timeout reports exit code 124, as timeout(1) does.
 #include <boost/program_options.hpp>
 
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -31,6 +35,7 @@ struct run_options {
   std::vector<std::string> command;
   std::string stdin_file;
   std::string output_file;
+  std::string terminal_file;
   bool sample_anon = false;
   double timeout_seconds = 0;
 };
@@ -68,6 +73,11 @@ run_result run_once(const run_options& options) {
   for (const auto& argument : options.command) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
 
+  int terminal = -1;
+  int terminal_end = -1;
+  if (!options.terminal_file.empty() && ::openpty(&terminal, &terminal_end, nullptr, nullptr, nullptr) != 0) {
+    throw std::runtime_error(std::string("openpty: ") + std::strerror(errno));
+  }
   const auto start = std::chrono::steady_clock::now();
   const pid_t child = ::fork();
   if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -78,9 +88,25 @@ run_result run_once(const run_options& options) {
     redirect(options.stdin_file, STDIN_FILENO, O_RDONLY);
     redirect(options.output_file, STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
     if (!options.output_file.empty()) ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    if (terminal_end >= 0) {
+      ::dup2(terminal_end, STDERR_FILENO);
+      ::close(terminal_end);
+      ::close(terminal);
+    }
     ::execvp(argv[0], argv.data());
     std::perror(argv[0]);
     ::_exit(127);
+  }
+
+  // What the command draws on its terminal, copied until it closes it (read fails with EIO).
+  std::thread terminal_reader;
+  if (terminal >= 0) {
+    ::close(terminal_end);
+    terminal_reader = std::thread([&] {
+      std::ofstream copy(options.terminal_file, std::ios::binary | std::ios::trunc);
+      char buffer[4096];
+      for (ssize_t n; (n = ::read(terminal, buffer, sizeof buffer)) > 0;) copy.write(buffer, n);
+    });
   }
 
   run_result result;
@@ -112,6 +138,10 @@ run_result run_once(const run_options& options) {
   }
   finished_signal.notify_one();
   watcher.join();
+  if (terminal_reader.joinable()) {
+    terminal_reader.join();
+    ::close(terminal);
+  }
   result.seconds = std::chrono::duration<double>(end - start).count();
   result.max_rss_kib = usage.ru_maxrss;
   // CPU time of the child (user + system): unlike the wall time, not stretched by other processes
@@ -133,6 +163,7 @@ int main(int argc, char** argv) {
       ("repeat", po::value(&repeat)->default_value(1), "run the command this many times")
       ("stdin", po::value(&options.stdin_file), "file to feed to the command's standard input")
       ("output", po::value(&options.output_file), "file receiving the command's stdout and stderr")
+      ("terminal-output", po::value(&options.terminal_file), "make stderr a pseudo-terminal; what it shows goes to this file")
       ("sample-anon", po::bool_switch(&options.sample_anon), "also sample peak anonymous memory (RssAnon)")
       ("timeout", po::value(&options.timeout_seconds), "kill the command (and its children) after this many seconds")
       ("command", po::value(&options.command)->multitoken(), "the command");

@@ -291,8 +291,7 @@ class migrator {
     const auto freed = free_pages - free_pages_before_;
     if (freed <= 0) return;
     if (!options_.vacuum) {
-      log(fmt::format("{}: {} of free pages left by the migration; --vacuum (or VACUUM) reclaims them", where(),
-                      bytes(freed)));
+      log(fmt::format("{} of free pages left by the migration; --vacuum (or VACUUM) reclaims them", bytes(freed)));
       return;
     }
     try {
@@ -302,7 +301,7 @@ class migrator {
                     fmt::format("{}: migrated to version {}, but VACUUM failed ({}); the {} of free pages remain",
                                 where(), result_.to_version, e.sqlite_message(), bytes(freed)));
     }
-    log(fmt::format("{}: VACUUM reclaimed {}", where(), bytes(free_pages - db_.query_int("PRAGMA freelist_count").value_or(0))));
+    log(fmt::format("VACUUM reclaimed {}", bytes(free_pages - db_.query_int("PRAGMA freelist_count").value_or(0))));
   }
 
   // The header's page count against the file's size: a cut-off copy is refused untouched.

@@ -1,5 +1,6 @@
 // litemig's own records in a database: litemig_history, litemig_verified_schema and PRAGMA user_version.
 #include "applier_internal.hpp"
+#include "litemig/inspect.hpp"
 #include "names.hpp"
 #include "sha256.hpp"
 
@@ -11,10 +12,9 @@ namespace litemig {
 
 std::string schema_digest(sqlite::database& db) {
   detail::sha256 hasher;
-  auto rows = db.prepare(
-      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-      "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' ORDER BY type, name");
+  auto rows = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name");
   while (rows.step()) {
+    if (is_bookkeeping(rows.column_text(1)) || is_bookkeeping(rows.column_text(2))) continue;
     for (int column = 0; column < 4; ++column) {
       hasher.update(rows.column_text(column));
       hasher.update(std::string_view("\x1f", 1));
@@ -116,10 +116,11 @@ bool has_object(sqlite::database& db, std::string_view name) {
 }
 
 bool has_user_objects(sqlite::database& db) {
-  return db.query_int(
-             "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-             "AND name NOT LIKE 'litemig\\_%' ESCAPE '\\' AND name <> 'alembic_version'")
-             .value_or(0) > 0;
+  auto rows = db.prepare("SELECT name, tbl_name FROM sqlite_schema");
+  while (rows.step()) {
+    if (!is_bookkeeping(rows.column_text(0)) && !is_bookkeeping(rows.column_text(1))) return true;
+  }
+  return false;
 }
 
 std::vector<recorded_migration> read_history(sqlite::database& db) {

@@ -301,8 +301,7 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     if (replay_on_leader(leader, where, r, options, commit_sent) == replayed::already_done) {
       std::error_code ignored;
       if (backup) fs::remove(*backup, ignored);
-      log(fmt::format("{}: already at version {}: another migrator applied it meanwhile; nothing was changed", where.text,
-                      r.end.version));
+      log(fmt::format("already at version {}: another migrator applied it meanwhile; nothing was changed", r.end.version));
       return apply_result{r.result.to_version, r.result.to_version, {}, std::nullopt, std::nullopt};
     }
     auto result = r.result;

@@ -17,12 +17,12 @@
 
 namespace litemig {
 
-namespace {
-
 bool is_bookkeeping(std::string_view name) {
   const auto lower = lower_ascii(name);
   return lower.starts_with("sqlite_") || lower.starts_with("litemig_") || lower == "alembic_version";
 }
+
+namespace {
 
 constexpr int table_list_since = 3037000;
 

@@ -159,7 +159,23 @@ database database::in_memory() {
   return db;
 }
 
+namespace {
+
+// SQLite counts every allocation under one process-wide mutex unless told not to: with --jobs,
+// the connections of all threads would take turns on it. Nothing in litemig reads those counts.
+// When the product initialised SQLite first, the setting is refused and nothing else changes.
+void configure_library_once() {
+  static const int initialised = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize();
+  }();
+  static_cast<void>(initialised);
+}
+
+}  // namespace
+
 void database::open(const std::string& name, int flags, bool must_exist) {
+  configure_library_once();
   const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);

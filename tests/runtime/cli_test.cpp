@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -235,6 +237,34 @@ TEST_F(Cli, UpgradesManyDatabasesConcurrentlyAndReportsEachOne) {
   EXPECT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_TRUE(contains(plain.out, "db0.sqlite3: at version 3, nothing to apply")) << plain.out;
   EXPECT_TRUE(contains(plain.out, "db1.sqlite3: at version 3, nothing to apply")) << plain.out;
+}
+
+// The fleet's report puts each database's name before its lines: the applier's own lines never
+// name it again (they used to, on the free-pages note of a migration that frees pages).
+TEST_F(Cli, EachLineOfAFleetNamesItsDatabaseOnce) {
+  const auto snapshot = read_file(migrations() / "snapshots/0003.sql");
+  write_migration(migrations(), 4, "forget_tunes", "DELETE FROM note;\nDELETE FROM tune;\n", "SELECT 1;\n", snapshot);
+  ASSERT_EQ(litemig({"hash", "--dir", migrations().string()}).exit_code, 0);
+  std::vector<fs::path> fleet;
+  for (int i = 0; i < 2; ++i) {
+    fleet.push_back(path("fleet/db" + std::to_string(i) + ".sqlite3"));
+    create_library_database(fleet.back(), migrations(), 2000);
+  }
+  auto report = litemig({"upgrade", "--db", fleet[0].string(), "--db", fleet[1].string(), "--dir",
+                         migrations().string(), "--no-backup"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::istringstream lines(report.out);
+  int named = 0;
+  for (std::string line; std::getline(lines, line);) {
+    for (const auto& db : fleet) {
+      const auto first = line.find(db.string());
+      if (first == std::string::npos) continue;
+      ++named;
+      EXPECT_EQ(line.find(db.string(), first + 1), std::string::npos) << line;
+    }
+  }
+  EXPECT_GE(named, 4) << report.out;
+  EXPECT_TRUE(contains(report.out, "of free pages left by the migration")) << report.out;
 }
 
 TEST_F(Cli, StampAutoRecognisesTheSchema) {

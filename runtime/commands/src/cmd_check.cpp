@@ -12,21 +12,6 @@
 
 namespace litemig::cli {
 
-namespace {
-
-std::string kind_name(schema_difference::object_kind kind) {
-  switch (kind) {
-    case schema_difference::object_kind::table: return "table";
-    case schema_difference::object_kind::index: return "index";
-    case schema_difference::object_kind::view: return "view";
-    case schema_difference::object_kind::trigger: return "trigger";
-    case schema_difference::object_kind::virtual_table: return "virtual table";
-  }
-  return {};
-}
-
-}  // namespace
-
 int check_command(const arguments& args) {
   return run_reporting_errors("check", [&] {
     command_spec spec{"check", "litemig check --db DB --dir MIGRATIONS_DIR [--json]",
@@ -53,7 +38,7 @@ int check_command(const arguments& args) {
       for (std::size_t i = 0; i < differences.size(); ++i) {
         const auto& d = differences[i];
         json += fmt::format("{}\n  {{\"kind\": {}, \"name\": {}, \"description\": {}}}", i == 0 ? "" : ",",
-                            json_string(kind_name(d.kind)), json_string(d.name), json_string(d.description));
+                            json_string(d.kind_name()), json_string(d.name), json_string(d.description));
       }
       std::cout << json << "\n]}\n";
     } else if (differences.empty()) {

@@ -9,6 +9,11 @@
 
 namespace litemig {
 
+// Whether an object of this name, or on a table of this name, is bookkeeping (litemig_*,
+// alembic_version) or SQLite's own (sqlite_*), in any case: outside the schema for inspect,
+// schema_digest and every "does this database hold anything" test alike.
+bool is_bookkeeping(std::string_view name);
+
 // Reads every user object of DB. Bookkeeping objects (litemig_*, alembic_version),
 // SQLite's internal objects and virtual-table shadow tables are left out. Throws failure
 // (exit 1) naming DB's file and the object whose CREATE statement litemig cannot read.
