@@ -520,7 +520,8 @@ class Bench:
             result.facts["printed"] = [line.replace(f"{self.work}/", "") for line in
                                        log.read_text(errors="replace").splitlines() if line.strip()]
             drawn = log.with_suffix(".terminal")
-            frames = drawn.read_text(errors="replace").replace("\033[K", "").split("\r") if drawn.exists() else []
+            # Each redraw starts with a carriage return (splitlines splits there too).
+            frames = drawn.read_text(errors="replace").replace("\033[K", "").splitlines() if drawn.exists() else []
             result.facts["display"] = [frame.strip() for frame in frames if frame.strip()]
         result.facts["source_gib"] = source.stat().st_size / 2**30
 

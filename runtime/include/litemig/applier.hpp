@@ -122,8 +122,9 @@ std::vector<std::filesystem::path> remove_old_backups(const std::filesystem::pat
                                                       std::size_t keep);
 
 // The digest of DB's schema as stored: type, name, table and SQL of every object inspect reads
-// (none that is_bookkeeping names). Equal digests mean the same stored statements, hence the same schema by meaning;
-// litemig_verified_schema and a part's -- litemig:schema-digest line record it.
+// (none that is_bookkeeping names). Equal digests mean the same stored statements, hence the
+// same schema by meaning; litemig_verified_schema and a part's -- litemig:schema-digest line
+// record it.
 std::string schema_digest(sqlite::database& db);
 
 // Name of the table that records applied migrations.
