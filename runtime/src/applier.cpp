@@ -291,7 +291,8 @@ class migrator {
     const auto freed = free_pages - free_pages_before_;
     if (freed <= 0) return;
     if (!options_.vacuum) {
-      log(fmt::format("{} of free pages left by the migration; --vacuum (or VACUUM) reclaims them", bytes(freed)));
+      log(fmt::format("{} of free pages left by the migration{}", bytes(freed),
+                      options_.suggest_vacuum ? "; --vacuum (or VACUUM) reclaims them" : ""));
       return;
     }
     try {

@@ -109,6 +109,7 @@ rehearsal rehearse(const fs::path& copy, const address& where, const migration_s
   }
   apply_options on_copy = options;
   on_copy.backup = false;
+  on_copy.suggest_vacuum = false;  // dqlite forbids VACUUM
   on_copy.keep_backups.reset();
   if (options.log) {
     on_copy.log = [&](const std::string& line) { options.log(relabel(line, copy, where)); };

@@ -210,8 +210,12 @@ int upgrade_command(const arguments& args) {
       if (outcome.code != exit_code::ok) return;
       apply_options options = base;
       options.log = [&](const std::string& line) {
-        outcome.log.push_back(line);
-        if (json) return;
+        // Kept for the JSON report only: a plain report prints each line now, so that a fleet of
+        // any size needs no memory per database beyond its summary.
+        if (json) {
+          outcome.log.push_back(line);
+          return;
+        }
         const std::lock_guard lock(output);
         progress.clear();
         fleet.clear();

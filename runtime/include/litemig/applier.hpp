@@ -36,6 +36,9 @@ struct apply_options {
   // VACUUM after the migrations committed when they left free pages (a rebuild frees the old
   // table's): the file shrinks back, at the cost of rewriting it once.
   bool vacuum = false;
+  // Whether the note on the free pages a migration left suggests --vacuum: not where VACUUM cannot
+  // run (a dqlite cluster, whose migrations are rehearsed on a copy of it).
+  bool suggest_vacuum = true;
   // After a change that wrote a backup, keep only the newest N backups of the database (its own
   // naming scheme only; see remove_old_backups).
   std::optional<std::size_t> keep_backups;
