@@ -94,6 +94,14 @@ std::optional<std::pair<std::string, int>> backup_order(std::string_view name, c
   return std::pair{std::string(time), counter};
 }
 
+// Whether PREFIX is "STEM.TIME.LABEL.partial-", the name of a backup of STEM being written.
+bool is_partial_backup_prefix(std::string_view prefix, const std::string& stem, const std::string& extension) {
+  constexpr std::string_view partial = ".partial-";
+  if (!prefix.ends_with(partial)) return false;
+  const auto backup = std::string(prefix.substr(0, prefix.size() - partial.size())) + extension;
+  return backup_order(backup, stem, extension).has_value();
+}
+
 }  // namespace
 
 std::string backup_time() { return format_utc_now("%Y%m%dT%H%M%SZ"); }
@@ -104,6 +112,11 @@ std::string backup_stem(const std::string& stem, const std::string& label, const
 
 std::string backup_extension(const fs::path& db) {
   return db.has_extension() ? db.extension().string() : std::string(".sqlite3");
+}
+
+std::vector<fs::path> remove_abandoned_backups(const fs::path& folder, const std::string& stem, const std::string& extension) {
+  return new_file::remove_abandoned(
+      folder, [&](std::string_view prefix) { return is_partial_backup_prefix(prefix, stem, extension); });
 }
 
 std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
@@ -247,6 +260,11 @@ bool remove_if_abandoned(int folder_fd, const std::string& name) {
 }  // namespace
 
 std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder, const std::string& prefix) {
+  return remove_abandoned(folder, [&](std::string_view start) { return start == prefix; });
+}
+
+std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder,
+                                                 const std::function<bool(std::string_view)>& is_prefix) {
   const auto where = folder.empty() ? fs::path(".") : folder;
   std::vector<fs::path> removed;
   DIR* listing = ::opendir(where.c_str());
@@ -254,7 +272,9 @@ std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder, const s
   std::vector<std::string> candidates;
   while (const dirent* entry = ::readdir(listing)) {
     const std::string_view name(entry->d_name);
-    if (name.starts_with(prefix) && is_random_name(name.substr(prefix.size()))) candidates.emplace_back(name);
+    if (name.size() <= random_name_length) continue;
+    const auto start = name.substr(0, name.size() - random_name_length);
+    if (is_random_name(name.substr(start.size())) && is_prefix(start)) candidates.emplace_back(name);
   }
   for (const auto& name : candidates) {
     if (remove_if_abandoned(::dirfd(listing), name)) removed.push_back(where / name);

@@ -29,6 +29,10 @@ std::string backup_time();
 std::string backup_stem(const std::string& stem, const std::string& label, const std::string& time = backup_time());
 // The extension of DB's backups: DB's own, or ".sqlite3".
 std::string backup_extension(const std::filesystem::path& db);
+// Removes the partial backups of STEM (written as "STEM.TIME.LABEL.partial-" and random letters
+// until complete) in FOLDER that a process which died left behind (see remove_abandoned).
+std::vector<std::filesystem::path> remove_abandoned_backups(const std::filesystem::path& folder, const std::string& stem,
+                                                            const std::string& extension);
 // The names among NAMES that are backups of STEM and EXTENSION older than the newest KEEP.
 std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
                                         const std::string& extension, std::size_t keep);
@@ -69,6 +73,10 @@ class new_file {
   // loop must not fill the disk. Returns the files removed.
   static std::vector<std::filesystem::path> remove_abandoned(const std::filesystem::path& folder,
                                                              const std::string& prefix);
+  // The same for the files whose name before the random letters IS_PREFIX accepts: a prefix that
+  // varies from file to file, such as a backup's time stamp.
+  static std::vector<std::filesystem::path> remove_abandoned(const std::filesystem::path& folder,
+                                                             const std::function<bool(std::string_view)>& is_prefix);
 
   int fd() const { return fd_; }
   const std::filesystem::path& path() const { return path_; }

@@ -205,3 +205,41 @@ TEST_F(Concurrency, TheFilesOfALaunchKilledWhileCreatingTheDatabaseAreRemovedByT
   EXPECT_TRUE(fs::exists(fresh));
   EXPECT_TRUE(fs::exists(not_ours));
 }
+
+// A backup is as large as its database: one that a killed process left half written is removed by
+// the next backup of that database, and nothing else is.
+TEST_F(Concurrency, ThePartialBackupOfAKilledProcessIsRemovedByTheNextBackup) {
+  const auto migrations = path("migrations");
+  write_tune_and_note_migrations(migrations);
+  const auto db = path("app.sqlite3");
+  ASSERT_EQ(run_litemig({"upgrade", "--db", db.string(), "--dir", migrations.string(), "--to", "1"}, dir_).exit_code, 0);
+  const auto backups = path("backups");
+  fs::create_directories(backups);
+  const auto an_hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  const auto leftover = [&](const std::string& name) {
+    const auto file = backups / name;
+    write_file(file, "half a backup");
+    fs::last_write_time(file, an_hour_ago);
+    return file;
+  };
+  const auto abandoned = leftover("app.20261130T101500Z.v1-v2.partial-abandoned0");
+  const auto held = leftover("app.20261130T101500Z.v1-v2.partial-held000000");
+  const auto other_database = leftover("other.20261130T101500Z.v1-v2.partial-abandoned0");
+  const auto not_a_backup_name = leftover("app.yesterday.v1-v2.partial-abandoned0");
+  const auto fresh = backups / "app.20261130T101500Z.v1-v2.partial-fresh00000";
+  write_file(fresh, "a backup being written right now");
+  const auto link = backups / "app.20261130T101500Z.v1-v2.partial-alink00000";
+  fs::create_symlink(db, link);
+  const int held_fd = ::open(held.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(held_fd, 0);
+  ASSERT_EQ(::flock(held_fd, LOCK_EX | LOCK_NB), 0);
+
+  const auto result =
+      run_litemig({"upgrade", "--db", db.string(), "--dir", migrations.string(), "--backup-dir", backups.string()}, dir_);
+  ::close(held_fd);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(abandoned));
+  for (const auto& kept : {held, other_database, not_a_backup_name, fresh}) EXPECT_TRUE(fs::exists(kept)) << kept;
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+}
