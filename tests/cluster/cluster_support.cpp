@@ -217,10 +217,11 @@ fs::path test_cluster::dump(std::size_t node, const std::string& database, const
 
 std::vector<fs::path> test_cluster::dump_each(const std::string& database, const fs::path& folder) const {
   std::vector<fs::path> copies;
-  const auto from_leader = leader();
-  eventually(20s, [&] {
+  // A node restarted a moment ago catches up through Raft; on a loaded machine that takes a while,
+  // and leadership may move meanwhile: the leader is asked again on every attempt.
+  const bool converged = eventually(60s, [&] {
     copies.clear();
-    const auto expected = reliability::content_digest(dump(from_leader, database, folder / "leader"));
+    const auto expected = reliability::content_digest(dump(leader(), database, folder / "leader"));
     bool same = true;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       if (!is_up(i)) continue;
@@ -229,6 +230,9 @@ std::vector<fs::path> test_cluster::dump_each(const std::string& database, const
     }
     return same;
   });
+  if (!converged && copies.empty()) {
+    throw std::runtime_error(fmt::format("no node could dump {} within a minute", database));
+  }
   return copies;
 }
 
