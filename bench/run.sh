@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for every benchmark: bench/run.sh [--quick] [--build-dir DIR] [--out DIR] [--only SCENARIO...]
 # Builds what it needs, then runs the scenarios. The full run writes bench/RESULTS.md and bench/rebuild.png;
-# --quick (the CI smoke run on small databases) writes them into --out only.
+# --quick (the CI smoke run on small databases) and --only write them into --out only.
 set -euo pipefail
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(dirname "$bench_dir")
@@ -39,8 +39,9 @@ if ! build_log=$(cmake --build "$build_dir" --target "${targets[@]}" 2>&1); then
   exit 1
 fi
 
-results=()
-((${#quick[@]})) || results=(--results-dir "$bench_dir")
+# Only a full run of every scenario replaces bench/RESULTS.md; --quick and --only write into --out.
+results=(--results-dir "$bench_dir")
+if ((${#quick[@]})) || [[ " ${rest[*]} " == *" --only "* ]]; then results=(); fi
 # Debian's python3 is the one Alembic is installed for; no __pycache__ in the source tree.
 export PYTHONDONTWRITEBYTECODE=1
 exec /usr/bin/python3 "$bench_dir/harness/bench.py" "${quick[@]}" --build-dir "$build_dir" --out "$out_dir" \

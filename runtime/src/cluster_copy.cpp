@@ -101,9 +101,9 @@ local_copy fetch_copy(const address& where, const fs::path& folder) {
   }
   std::string main;
   std::string wal;
-  for (const auto& file : files) {
-    if (file.name == where.database) main = file.bytes;
-    if (file.name == where.database + "-wal") wal = file.bytes;
+  for (auto& file : files) {  // moved, not copied: a dump is as large as the database
+    if (file.name == where.database) main = std::move(file.bytes);
+    if (file.name == where.database + "-wal") wal = std::move(file.bytes);
   }
   // Until dqlite's first checkpoint every page lives in the WAL; SQLite deletes the WAL of an empty
   // file, so the file gets one blank page, which the WAL's own page 1 replaces.
