@@ -50,22 +50,40 @@ connection leader_node(const address& where) {
   }
 }
 
-void write_new_file(const fs::path& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw failure(exit_code::failure, fmt::format("{}: cannot create the file: {}", path.string(), std::strerror(errno)));
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = n < 0 ? errno : ENOSPC;
-      ::close(fd);
-      throw failure(exit_code::failure, fmt::format("{}: cannot write the file: {}", path.string(), std::strerror(error)));
-    }
-    written += static_cast<std::size_t>(n);
+// A file of the local copy, written as the leader's bytes arrive; never one that exists already.
+class new_local_file {
+ public:
+  explicit new_local_file(fs::path path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd_ < 0) fail("cannot create the file", errno);
   }
-  ::close(fd);
-}
+  new_local_file(const new_local_file&) = delete;
+  new_local_file& operator=(const new_local_file&) = delete;
+  ~new_local_file() { ::close(fd_); }
+
+  void write(std::string_view bytes) {
+    if (start_.size() < 32) start_.append(bytes.substr(0, 32 - start_.size()));
+    for (std::size_t written = 0; written < bytes.size();) {
+      const auto n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("cannot write the file", n < 0 ? errno : ENOSPC);
+      written += static_cast<std::size_t>(n);
+      size_ += static_cast<std::uint64_t>(n);
+    }
+  }
+  std::uint64_t size() const { return size_; }
+  // The first 32 bytes written (a WAL's header).
+  const std::string& start() const { return start_; }
+
+ private:
+  [[noreturn]] void fail(std::string_view what, int error) const {
+    throw failure(exit_code::failure, fmt::format("{}: {}: {}", path_.string(), what, std::strerror(error)));
+  }
+  fs::path path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  std::string start_;
+};
 
 // The page size a WAL's header records (big-endian, bytes 8 to 11).
 std::uint32_t wal_page_size(std::string_view wal) {
@@ -91,31 +109,38 @@ failure no_such_database(const address& where) {
 }
 
 local_copy fetch_copy(const address& where, const fs::path& folder) {
-  std::vector<dumped_file> files;
+  const auto path = folder / where.database;
+  const auto wal_path = fs::path(path.string() + "-wal");
+  // Streamed into the two files as it arrives: the copy costs disk, not memory.
+  std::optional<new_local_file> main;
+  std::optional<new_local_file> wal;
   try {
     auto leader = leader_node(where);
     leader.set_timeout(statement_timeout);
-    files = leader.dump(where.database);
+    leader.dump_into(where.database, [&](const std::string& name, std::uint64_t) {
+      auto& file = name == where.database ? main : wal;
+      const bool ours = name == where.database || name == where.database + "-wal";
+      if (!ours || file) return std::function<void(std::string_view)>([](std::string_view) {});
+      file.emplace(name == where.database ? path : wal_path);
+      return std::function<void(std::string_view)>([&file](std::string_view bytes) { file->write(bytes); });
+    });
   } catch (const failure& e) {
     throw unreachable(where, e);
   }
-  std::string main;
-  std::string wal;
-  for (auto& file : files) {  // moved, not copied: a dump is as large as the database
-    if (file.name == where.database) main = std::move(file.bytes);
-    if (file.name == where.database + "-wal") wal = std::move(file.bytes);
-  }
+  if (!main) main.emplace(path);
+  const auto drop_wal = [&] {
+    wal.reset();
+    std::error_code ignored;
+    fs::remove(wal_path, ignored);
+  };
   // Until dqlite's first checkpoint every page lives in the WAL; SQLite deletes the WAL of an empty
   // file, so the file gets one blank page, which the WAL's own page 1 replaces.
   // A WAL of only its 32-byte header holds no page: nothing was ever written.
-  if (main.empty() && wal.size() <= 32) {
-    write_new_file(folder / where.database, {});
-    return {folder / where.database, false};
-  }
-  if (main.empty()) main.assign(std::max<std::uint32_t>(wal_page_size(wal), 512), '\0');
-  const auto path = folder / where.database;
-  write_new_file(path, main);
-  if (!wal.empty()) write_new_file(fs::path(path.string() + "-wal"), wal);
+  if (wal && wal->size() <= (main->size() == 0 ? 32 : 0)) drop_wal();
+  if (main->size() == 0 && !wal) return {path, false};
+  if (main->size() == 0) main->write(std::string(std::max<std::uint32_t>(wal_page_size(wal->start()), 512), '\0'));
+  main.reset();
+  wal.reset();
   const auto unusable = [&](const std::string& cause) {
     return failure(exit_code::failure,
                    fmt::format("{}: the leader's copy of the database is not usable ({}); nothing was changed", where.text, cause));

@@ -455,31 +455,68 @@ rows connection::query(std::string_view sql, const std::vector<value>& params) {
 }
 
 std::vector<dumped_file> connection::dump(const std::string& database) {
-  writer body;
-  body.text(database, "the database name");
-  auto got = request(request_type::dump, body.take());
-  reader in(expect(got, response_type::files, "DUMP"), address_, "FILES");
-  std::vector<dumped_file> files(in.count(2 * word));
-  // Where each file's bytes lie in the body: the largest is cut out of the body itself rather than
-  // copied, so a dump holds the database in memory about once, not twice.
-  std::vector<std::pair<std::size_t, std::size_t>> spans;
-  for (auto& file : files) {
-    file.name = in.text();
-    const auto size = in.u64();
-    spans.emplace_back(in.position(), static_cast<std::size_t>(size));
-    in.skip_bytes(size);
-  }
-  if (files.empty()) return files;
-  const auto largest = static_cast<std::size_t>(
-      std::max_element(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.second < b.second; }) -
-      spans.begin());
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    if (i != largest) files[i].bytes = got.body.substr(spans[i].first, spans[i].second);
-  }
-  auto& kept = files[largest].bytes = std::move(got.body);
-  kept.erase(0, spans[largest].first);
-  kept.resize(spans[largest].second);
+  std::vector<dumped_file> files;
+  dump_into(database, [&](const std::string& name, std::uint64_t) {
+    files.push_back({name, {}});
+    return [&files, at = files.size() - 1](std::string_view bytes) { files[at].bytes.append(bytes); };
+  });
   return files;
+}
+
+void connection::dump_into(const std::string& database, const file_sink& sink) {
+  writer request_body;
+  request_body.text(database, "the database name");
+  send_request(request_type::dump, request_body.take());
+  const auto [type, size] = receive_header();
+  if (type != response_type::files) {
+    response got{type, std::string(static_cast<std::size_t>(std::min<std::uint64_t>(size, 1 << 20)), '\0')};
+    if (size > got.body.size()) lost(fmt::format("answered DUMP with {} bytes of type {}", size, type));
+    receive_exact(got.body.data(), got.body.size());
+    expect(got, response_type::files, "DUMP");
+  }
+  // Every length is checked against what the message announced before a byte of it is read.
+  std::uint64_t left = size;
+  const auto malformed = [&](const std::string& cause) {
+    close();
+    throw failure(exit_code::failure, fmt::format("dqlite node {}: malformed FILES response: {}", address_, cause));
+  };
+  std::string buffer;
+  const auto take = [&](std::uint64_t n, std::string_view what) -> std::string_view {
+    if (n > left) malformed(fmt::format("{} cut short", what));
+    buffer.resize(static_cast<std::size_t>(n));
+    receive_exact(buffer.data(), buffer.size());
+    left -= n;
+    return buffer;
+  };
+  const auto number = [&] {
+    const auto bytes = take(word, "a word");
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+    return v;
+  };
+  const auto count = number();
+  if (count > left / (2 * word)) malformed(fmt::format("{} items announced in {} bytes", count, left));
+  constexpr std::uint64_t chunk = std::uint64_t{1} << 20;
+  for (std::uint64_t file = 0; file < count; ++file) {
+    std::string name;
+    for (;;) {  // NUL-terminated, padded to a word
+      const auto bytes = take(word, "text without its terminating NUL");
+      const auto end = bytes.find('\0');
+      name.append(bytes.substr(0, end));
+      if (end != std::string_view::npos) break;
+    }
+    const auto file_size = number();
+    if (file_size > left) malformed(fmt::format("{} bytes announced, {} left", file_size, left));
+    const auto write = sink(name, file_size);
+    for (std::uint64_t done = 0; done < file_size;) {
+      const auto piece = take(std::min(chunk, file_size - done), "a file");
+      write(piece);
+      done += piece.size();
+    }
+    // The padding of the last value may be missing.
+    take(std::min<std::uint64_t>(padded(static_cast<std::size_t>(file_size)) - file_size, left), "padding");
+  }
+  while (left > 0) take(std::min(chunk, left), "the rest");
 }
 
 std::vector<member> connection::members() {
@@ -510,10 +547,14 @@ const std::string& connection::expect(const response& got, std::uint8_t wanted, 
 }
 
 connection::response connection::request(std::uint8_t type, const std::string& body) {
+  send_request(type, body);
+  return receive();
+}
+
+void connection::send_request(std::uint8_t type, const std::string& body) {
   writer header;
   header.u64((body.size() / word) | (std::uint64_t{type} << 32));
   send(header.take() + body);
-  return receive();
 }
 
 void connection::send(const std::string& bytes) {
@@ -528,16 +569,20 @@ void connection::send(const std::string& bytes) {
   }
 }
 
-connection::response connection::receive() {
+std::pair<std::uint8_t, std::uint64_t> connection::receive_header() {
   if (fd_ < 0) lost("connection closed");
   char header[word];
   receive_exact(header, word);
   std::uint64_t words = 0;
   for (int i = 3; i >= 0; --i) words = (words << 8) | static_cast<unsigned char>(header[i]);
+  return {static_cast<std::uint8_t>(header[4]), words * word};
+}
+
+connection::response connection::receive() {
+  const auto [type, size] = receive_header();
   response got;
-  got.type = static_cast<std::uint8_t>(header[4]);
+  got.type = type;
   // Grown as bytes arrive, so that a size the node merely announces allocates nothing.
-  const auto size = words * word;
   constexpr std::size_t chunk = std::size_t{1} << 20;
   while (got.body.size() < size) {
     const auto at = got.body.size();

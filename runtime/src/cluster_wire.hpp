@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -84,6 +85,10 @@ class connection {
   rows query(std::string_view sql, const std::vector<value>& params = {});
   // DUMP: the database and its WAL as this node holds them.
   std::vector<dumped_file> dump(const std::string& database);
+  // DUMP, streamed: for each file the node sends, SINK(name, size) says where its bytes go, and
+  // they go there as they arrive, so that a dump needs no memory of the database's size.
+  using file_sink = std::function<std::function<void(std::string_view)>(const std::string& name, std::uint64_t size)>;
+  void dump_into(const std::string& database, const file_sink& sink);
   // CLUSTER: the members of the cluster as this node knows them.
   std::vector<member> members();
   // The id and address of the leader as this node knows it (address "" while none is known).
@@ -104,6 +109,9 @@ class connection {
   void handshake();
   void open(const std::string& database);
   response request(std::uint8_t type, const std::string& body);
+  void send_request(std::uint8_t type, const std::string& body);
+  // The next message's type and the size of its body, in bytes.
+  std::pair<std::uint8_t, std::uint64_t> receive_header();
   void send(const std::string& bytes);
   response receive();
   void receive_exact(char* data, std::size_t size);

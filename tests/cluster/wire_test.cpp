@@ -394,6 +394,13 @@ TEST(WireHostilePeer, AnnouncedSizesAreCheckedAgainstTheMessage) {
     expect_malformed([&] { c.dump("x"); }, "malformed FILES response");
   }
   {
+    // A file name that the message ends inside.
+    scripted_peer peer;
+    peer.serve({welcome, message(9, word(1) + "unending" + "and more")});
+    auto c = connection::to_node(peer.address(), 2s);
+    expect_malformed([&] { c.dump("x"); }, "text without its terminating NUL cut short");
+  }
+  {
     // 2^40 members announced in an empty answer.
     scripted_peer peer;
     peer.serve({welcome, message(3, word(std::uint64_t{1} << 40))});
@@ -407,6 +414,22 @@ TEST(WireHostilePeer, AnnouncedSizesAreCheckedAgainstTheMessage) {
     auto c = connection::to_node(peer.address(), 2s);
     expect_malformed([&] { c.members(); }, "malformed FAILURE response");
   }
+}
+
+// A dump is streamed to its destination as it arrives: the bytes of each file and none of the
+// padding after them.
+TEST(WireHostilePeer, ADumpArrivesByteForByteAndWithoutItsPadding) {
+  scripted_peer peer;
+  const std::string database = "twelve bytes";
+  peer.serve({welcome, message(9, word(2) + text("x") + word(database.size()) + database + std::string(4, '\0') +
+                                      text("x-wal") + word(3) + "wal" + std::string(5, '\0'))});
+  auto c = connection::to_node(peer.address(), 2s);
+  const auto files = c.dump("x");
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].name, "x");
+  EXPECT_EQ(files[0].bytes, database);
+  EXPECT_EQ(files[1].name, "x-wal");
+  EXPECT_EQ(files[1].bytes, "wal");
 }
 
 TEST(WireHostilePeer, RowsWithImpossibleCountsOrTypesAreRefused) {
