@@ -572,7 +572,6 @@ std::optional<apply_result> create_database(const fs::path& path, const migratio
                                             const apply_options& options) {
   const auto folder = fs::absolute(path).parent_path();
   const auto prefix = path.filename().string() + ".litemig-new-";
-  new_file::remove_abandoned(folder, prefix);
   // 0666: the umask decides, as for any database SQLite creates.
   new_file building(folder, prefix, 0666);
   const auto journal = fs::path(building.path().string() + "-journal");

@@ -26,8 +26,6 @@ fs::path write_backup(sqlite::database& db, const fs::path& db_path, const std::
   // looks whole. It gets the database's owner and permissions before a byte is written: a backup is
   // never readable by users the database was not readable by, even if the process dies mid-copy.
   try {
-    // A process killed while writing a backup left its partial copy: as large as the database.
-    remove_abandoned_backups(folder, db_path.stem().string(), extension);
     new_file partial(folder, stem + ".partial-");
     partial.take_owner_and_mode(db_path, ownership::best_effort);
     if (db.query_text("PRAGMA journal_mode").value_or("") != "wal") {

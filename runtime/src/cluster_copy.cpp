@@ -170,7 +170,6 @@ fs::path publish_backup(const fs::path& copy, const address& where, const std::o
   }
   const fs::path named(where.database);
   const auto stem = litemig::detail::backup_stem(named.stem().string(), fmt::format("v{}-v{}", from, to));
-  litemig::detail::remove_abandoned_backups(folder, named.stem().string(), litemig::detail::backup_extension(named));
   litemig::detail::new_file partial(folder, stem + ".partial-");
   partial.copy_from(copy);
   return partial.publish_as_new(stem, litemig::detail::backup_extension(named), '-');

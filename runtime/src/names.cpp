@@ -94,14 +94,6 @@ std::optional<std::pair<std::string, int>> backup_order(std::string_view name, c
   return std::pair{std::string(time), counter};
 }
 
-// Whether PREFIX is "STEM.TIME.LABEL.partial-", the name of a backup of STEM being written.
-bool is_partial_backup_prefix(std::string_view prefix, const std::string& stem, const std::string& extension) {
-  constexpr std::string_view partial = ".partial-";
-  if (!prefix.ends_with(partial)) return false;
-  const auto backup = std::string(prefix.substr(0, prefix.size() - partial.size())) + extension;
-  return backup_order(backup, stem, extension).has_value();
-}
-
 }  // namespace
 
 std::string backup_time() { return format_utc_now("%Y%m%dT%H%M%SZ"); }
@@ -112,11 +104,6 @@ std::string backup_stem(const std::string& stem, const std::string& label, const
 
 std::string backup_extension(const fs::path& db) {
   return db.has_extension() ? db.extension().string() : std::string(".sqlite3");
-}
-
-std::vector<fs::path> remove_abandoned_backups(const fs::path& folder, const std::string& stem, const std::string& extension) {
-  return new_file::remove_abandoned(
-      folder, [&](std::string_view prefix) { return is_partial_backup_prefix(prefix, stem, extension); });
 }
 
 std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
@@ -210,20 +197,6 @@ void copy_into(const fs::path& source, int to_fd, const fs::path& shown, const c
   if (error_number != 0) fail(shown, fmt::format("cannot copy {} here", source.string()), error_number);
 }
 
-new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mode) : folder_(folder.empty() ? fs::path(".") : folder) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    path_ = folder_ / (prefix + random_letters());
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd_ >= 0) {
-      // Held until this process closes the file or dies: remove_abandoned tells ours from a dead one's.
-      ::flock(fd_, LOCK_EX | LOCK_NB);
-      return;
-    }
-    if (errno != EEXIST) fail(path_, "cannot create the file", errno);
-  }
-  fail(path_, "cannot create the file", EEXIST);
-}
-
 namespace {
 
 constexpr std::time_t abandoned_after_seconds = 60;
@@ -257,30 +230,61 @@ bool remove_if_abandoned(int folder_fd, const std::string& name) {
   return true;
 }
 
-}  // namespace
-
-std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder, const std::string& prefix) {
-  return remove_abandoned(folder, [&](std::string_view start) { return start == prefix; });
+// Whether TEXT holds a backup time stamp (20261130T101500Z) at AT.
+bool is_time_stamp_at(std::string_view text, std::size_t at) {
+  if (text.size() < at + 16 || text[at + 8] != 'T' || text[at + 15] != 'Z') return false;
+  const auto digits = [&](std::size_t from, std::size_t n) {
+    return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(from), text.begin() + static_cast<std::ptrdiff_t>(from + n),
+                       [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return digits(at, 8) && digits(at + 9, 6);
 }
 
-std::vector<fs::path> new_file::remove_abandoned(const fs::path& folder,
-                                                 const std::function<bool(std::string_view)>& is_prefix) {
-  const auto where = folder.empty() ? fs::path(".") : folder;
-  std::vector<fs::path> removed;
-  DIR* listing = ::opendir(where.c_str());
-  if (!listing) return removed;
+// Whether CANDIDATE is PREFIX but for the time stamps in them: a file of the same kind made at
+// another time (the backup of the same migration, the same deploy's copy).
+bool is_same_kind(std::string_view candidate, std::string_view prefix) {
+  if (candidate.size() != prefix.size()) return false;
+  for (std::size_t at = 0; at < prefix.size();) {
+    if (is_time_stamp_at(prefix, at) && is_time_stamp_at(candidate, at)) {
+      at += 16;
+    } else if (candidate[at] == prefix[at]) {
+      ++at;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+void remove_abandoned(const fs::path& folder, const std::string& prefix) {
+  DIR* listing = ::opendir(folder.c_str());
+  if (!listing) return;
   std::vector<std::string> candidates;
   while (const dirent* entry = ::readdir(listing)) {
     const std::string_view name(entry->d_name);
     if (name.size() <= random_name_length) continue;
     const auto start = name.substr(0, name.size() - random_name_length);
-    if (is_random_name(name.substr(start.size())) && is_prefix(start)) candidates.emplace_back(name);
+    if (is_random_name(name.substr(start.size())) && is_same_kind(start, prefix)) candidates.emplace_back(name);
   }
-  for (const auto& name : candidates) {
-    if (remove_if_abandoned(::dirfd(listing), name)) removed.push_back(where / name);
-  }
+  for (const auto& name : candidates) remove_if_abandoned(::dirfd(listing), name);
   ::closedir(listing);
-  return removed;
+}
+
+}  // namespace
+
+new_file::new_file(const fs::path& folder, const std::string& prefix, mode_t mode) : folder_(folder.empty() ? fs::path(".") : folder) {
+  remove_abandoned(folder_, prefix);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    path_ = folder_ / (prefix + random_letters());
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd_ >= 0) {
+      // Held until this process closes the file or dies: remove_abandoned tells ours from a dead one's.
+      ::flock(fd_, LOCK_EX | LOCK_NB);
+      return;
+    }
+    if (errno != EEXIST) fail(path_, "cannot create the file", errno);
+  }
+  fail(path_, "cannot create the file", EEXIST);
 }
 
 new_file::~new_file() {

@@ -29,10 +29,6 @@ std::string backup_time();
 std::string backup_stem(const std::string& stem, const std::string& label, const std::string& time = backup_time());
 // The extension of DB's backups: DB's own, or ".sqlite3".
 std::string backup_extension(const std::filesystem::path& db);
-// Removes the partial backups of STEM (written as "STEM.TIME.LABEL.partial-" and random letters
-// until complete) in FOLDER that a process which died left behind (see remove_abandoned).
-std::vector<std::filesystem::path> remove_abandoned_backups(const std::filesystem::path& folder, const std::string& stem,
-                                                            const std::string& extension);
 // The names among NAMES that are backups of STEM and EXTENSION older than the newest KEEP.
 std::vector<std::string> backups_beyond(const std::vector<std::string>& names, const std::string& stem,
                                         const std::string& extension, std::size_t keep);
@@ -60,23 +56,17 @@ void copy_into(const std::filesystem::path& source, int to_fd, const std::filesy
 enum class ownership { required, best_effort };
 
 // A new file in FOLDER named PREFIX + random letters, created with O_EXCL and O_NOFOLLOW, so it
-// is never a file or link someone planted. Removed when destroyed unless published.
+// is never a file or link someone planted. Removed when destroyed unless published, and locked
+// while this process lives. Creating one first removes the files of its kind that a process which
+// died left in FOLDER: PREFIX (a time stamp in it may differ) and random letters, regular, over a
+// minute old and locked by nobody, with their SQLite side files. A crash loop cannot fill the
+// disk with half-written databases, backups or copies, and a file still being written stays.
 class new_file {
  public:
   new_file(const std::filesystem::path& folder, const std::string& prefix, mode_t mode = 0600);
   new_file(const new_file&) = delete;
   new_file& operator=(const new_file&) = delete;
   ~new_file();
-
-  // Removes the files PREFIX + random letters in FOLDER that a process which died left behind
-  // (older than a minute, and no live new_file holds them), with their SQLite side files; a crash
-  // loop must not fill the disk. Returns the files removed.
-  static std::vector<std::filesystem::path> remove_abandoned(const std::filesystem::path& folder,
-                                                             const std::string& prefix);
-  // The same for the files whose name before the random letters IS_PREFIX accepts: a prefix that
-  // varies from file to file, such as a backup's time stamp.
-  static std::vector<std::filesystem::path> remove_abandoned(const std::filesystem::path& folder,
-                                                             const std::function<bool(std::string_view)>& is_prefix);
 
   int fd() const { return fd_; }
   const std::filesystem::path& path() const { return path_; }

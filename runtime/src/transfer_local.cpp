@@ -83,7 +83,6 @@ class local_endpoint final : public endpoint {
     const bool replacing = present(file_);
     // A new file is created as any other (the umask decides); a replaced one keeps its owner and mode.
     const auto prefix = file_.filename().string() + ".litemig-upload-";
-    detail::new_file::remove_abandoned(folder_, prefix);
     detail::new_file temporary(folder_, prefix, replacing ? 0600 : 0666);
     if (replacing) temporary.take_owner_and_mode(file_, detail::ownership::required);
     temporary.copy_from(local_file, with_total(local_file, progress));

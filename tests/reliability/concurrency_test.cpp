@@ -243,3 +243,21 @@ TEST_F(Concurrency, ThePartialBackupOfAKilledProcessIsRemovedByTheNextBackup) {
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
 }
+
+// Every file litemig writes under a temporary name is swept the same way: here the sum file that
+// `hash` rewrites, left half written by a killed `hash`.
+TEST_F(Concurrency, ATemporaryFileOfAKilledCommandIsRemovedByTheNextWriteOfItsKind) {
+  const auto migrations = path("migrations");
+  write_tune_and_note_migrations(migrations);
+  const auto abandoned = migrations / "litemig.sum.tmp-abandoned0";
+  write_file(abandoned, "half a sum");
+  fs::last_write_time(abandoned, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  const auto other_kind = migrations / "notes.txt.tmp-abandoned0";
+  write_file(other_kind, "someone else's");
+  fs::last_write_time(other_kind, fs::file_time_type::clock::now() - std::chrono::hours(1));
+
+  const auto result = run_litemig({"hash", "--dir", migrations.string()}, dir_);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(fs::exists(abandoned));
+  EXPECT_TRUE(fs::exists(other_kind));
+}
