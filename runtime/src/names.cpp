@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <cstdio>
 #include <cstring>
@@ -256,18 +259,42 @@ bool is_same_kind(std::string_view candidate, std::string_view prefix) {
   return true;
 }
 
-void remove_abandoned(const fs::path& folder, const std::string& prefix) {
-  DIR* listing = ::opendir(folder.c_str());
-  if (!listing) return;
-  std::vector<std::string> candidates;
-  while (const dirent* entry = ::readdir(listing)) {
-    const std::string_view name(entry->d_name);
-    if (name.size() <= random_name_length) continue;
-    const auto start = name.substr(0, name.size() - random_name_length);
-    if (is_random_name(name.substr(start.size())) && is_same_kind(start, prefix)) candidates.emplace_back(name);
+// The names in FOLDER that end in random letters and are PREFIX's kind, taken out of a list made
+// once per process and folder: a fleet of databases sharing a folder would otherwise read the
+// whole folder again for every file written there.
+std::vector<std::string> take_listed_of_kind(const fs::path& folder, const std::string& prefix) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<std::string>> listed;
+  const std::lock_guard lock(mutex);
+  const auto [at, first] = listed.try_emplace(folder.string());
+  auto& names = at->second;
+  if (first) {
+    if (DIR* listing = ::opendir(folder.c_str())) {
+      while (const dirent* entry = ::readdir(listing)) {
+        const std::string_view name(entry->d_name);
+        if (name.size() > random_name_length && is_random_name(name.substr(name.size() - random_name_length))) {
+          names.emplace_back(name);
+        }
+      }
+      ::closedir(listing);
+    }
   }
-  for (const auto& name : candidates) remove_if_abandoned(::dirfd(listing), name);
-  ::closedir(listing);
+  std::vector<std::string> of_kind;
+  const auto is_ours = [&](const std::string& name) {
+    return is_same_kind(std::string_view(name).substr(0, name.size() - random_name_length), prefix);
+  };
+  std::copy_if(names.begin(), names.end(), std::back_inserter(of_kind), is_ours);
+  names.erase(std::remove_if(names.begin(), names.end(), is_ours), names.end());
+  return of_kind;
+}
+
+void remove_abandoned(const fs::path& folder, const std::string& prefix) {
+  const auto names = take_listed_of_kind(folder, prefix);
+  if (names.empty()) return;
+  const int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder_fd < 0) return;
+  for (const auto& name : names) remove_if_abandoned(folder_fd, name);
+  ::close(folder_fd);
 }
 
 }  // namespace

@@ -59,8 +59,9 @@ enum class ownership { required, best_effort };
 // is never a file or link someone planted. Removed when destroyed unless published, and locked
 // while this process lives. Creating one first removes the files of its kind that a process which
 // died left in FOLDER: PREFIX (a time stamp in it may differ) and random letters, regular, over a
-// minute old and locked by nobody, with their SQLite side files. A crash loop cannot fill the
-// disk with half-written databases, backups or copies, and a file still being written stays.
+// minute old and locked by nobody, with their SQLite side files (each folder is listed once per
+// process, when its first file is created). A crash loop cannot fill the disk with half-written
+// databases, backups or copies, and a file still being written stays.
 class new_file {
  public:
   new_file(const std::filesystem::path& folder, const std::string& prefix, mode_t mode = 0600);
