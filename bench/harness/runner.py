@@ -28,23 +28,24 @@ class Result:
     facts: dict = field(default_factory=dict)
     records: int = 0
 
+    def _times(self, measure):
+        return [getattr(run, measure) for run in self.runs]
+
     @property
     def median(self):
-        return statistics.median(run.seconds for run in self.runs)
+        return statistics.median(self._times("seconds"))
 
     @property
     def spread(self):
-        times = [run.seconds for run in self.runs]
-        return min(times), max(times)
+        return min(self._times("seconds")), max(self._times("seconds"))
 
     @property
     def cpu_median(self):
-        return statistics.median(run.cpu_seconds for run in self.runs)
+        return statistics.median(self._times("cpu_seconds"))
 
     @property
     def cpu_spread(self):
-        times = [run.cpu_seconds for run in self.runs]
-        return min(times), max(times)
+        return min(self._times("cpu_seconds")), max(self._times("cpu_seconds"))
 
     @property
     def max_rss_mib(self):

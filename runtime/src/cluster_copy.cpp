@@ -55,7 +55,9 @@ class new_local_file {
  public:
   explicit new_local_file(fs::path path) : path_(std::move(path)) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd_ < 0) fail("cannot create the file", errno);
+    if (fd_ < 0) {
+      throw failure(exit_code::failure, path_.string(), fmt::format("cannot create the file: {}", std::strerror(errno)));
+    }
   }
   new_local_file(const new_local_file&) = delete;
   new_local_file& operator=(const new_local_file&) = delete;
@@ -63,22 +65,14 @@ class new_local_file {
 
   void write(std::string_view bytes) {
     if (start_.size() < 32) start_.append(bytes.substr(0, 32 - start_.size()));
-    for (std::size_t written = 0; written < bytes.size();) {
-      const auto n = ::write(fd_, bytes.data() + written, bytes.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("cannot write the file", n < 0 ? errno : ENOSPC);
-      written += static_cast<std::size_t>(n);
-      size_ += static_cast<std::uint64_t>(n);
-    }
+    litemig::detail::write_all(fd_, bytes, path_);
+    size_ += bytes.size();
   }
   std::uint64_t size() const { return size_; }
   // The first 32 bytes written (a WAL's header).
   const std::string& start() const { return start_; }
 
  private:
-  [[noreturn]] void fail(std::string_view what, int error) const {
-    throw failure(exit_code::failure, fmt::format("{}: {}: {}", path_.string(), what, std::strerror(error)));
-  }
   fs::path path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;

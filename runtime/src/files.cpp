@@ -50,15 +50,7 @@ void write_file_atomically(const fs::path& path, std::string_view text) {
   detail::new_file temporary(folder, path.filename().string() + ".tmp-", 0666);
   std::error_code missing;
   if (fs::exists(path, missing)) temporary.take_owner_and_mode(path, detail::ownership::best_effort);
-  for (std::size_t written = 0; written < text.size();) {
-    const ssize_t n = ::write(temporary.fd(), text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      throw failure(exit_code::failure, path.string(),
-                    fmt::format("cannot write the file: {}", std::strerror(n < 0 ? errno : ENOSPC)));
-    }
-    written += static_cast<std::size_t>(n);
-  }
+  detail::write_all(temporary.fd(), text, path);
   temporary.publish_over(path);
 }
 

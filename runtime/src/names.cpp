@@ -61,6 +61,12 @@ bool all_digits(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+// Whether TEXT holds a backup time stamp (20261130T101500Z) at AT.
+bool is_time_stamp_at(std::string_view text, std::size_t at) {
+  if (text.size() < at + 16 || text[at + 8] != 'T' || text[at + 15] != 'Z') return false;
+  return all_digits(text.substr(at, 8)) && all_digits(text.substr(at + 9, 6));
+}
+
 // Strips "-N" (N >= 2) off the end of TEXT; the counter, or 1 when there is none.
 int take_counter(std::string_view& text) {
   const auto dash = text.rfind('-');
@@ -86,11 +92,8 @@ std::optional<std::pair<std::string, int>> backup_order(std::string_view name, c
     return std::nullopt;
   }
   std::string_view middle = name.substr(stem.size() + 1, name.size() - stem.size() - 1 - extension.size());
+  if (middle.size() < 18 || middle[16] != '.' || !is_time_stamp_at(middle, 0)) return std::nullopt;
   const std::string_view time = middle.substr(0, 16);
-  if (middle.size() < 18 || middle[16] != '.' || time[8] != 'T' || time[15] != 'Z' || !all_digits(time.substr(0, 8)) ||
-      !all_digits(time.substr(9, 6))) {
-    return std::nullopt;
-  }
   std::string_view label = middle.substr(17);
   const int counter = take_counter(label);
   if (!is_backup_label(label)) return std::nullopt;
@@ -171,6 +174,15 @@ void sync_folder(const fs::path& folder) {
   if (rc != 0) fail(folder, "cannot flush the folder to disk", saved);
 }
 
+void write_all(int fd, std::string_view bytes, const fs::path& shown) {
+  for (std::size_t written = 0; written < bytes.size();) {
+    const auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(shown, "cannot write the file", n < 0 ? errno : ENOSPC);
+    written += static_cast<std::size_t>(n);
+  }
+}
+
 void copy_into(const fs::path& source, int to_fd, const fs::path& shown, const copied_function& copied) {
   const int from = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (from < 0) fail(source, "cannot read the file", errno);
@@ -231,16 +243,6 @@ bool remove_if_abandoned(int folder_fd, const std::string& name) {
     }
   }
   return true;
-}
-
-// Whether TEXT holds a backup time stamp (20261130T101500Z) at AT.
-bool is_time_stamp_at(std::string_view text, std::size_t at) {
-  if (text.size() < at + 16 || text[at + 8] != 'T' || text[at + 15] != 'Z') return false;
-  const auto digits = [&](std::size_t from, std::size_t n) {
-    return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(from), text.begin() + static_cast<std::ptrdiff_t>(from + n),
-                       [](char c) { return c >= '0' && c <= '9'; });
-  };
-  return digits(at, 8) && digits(at + 9, 6);
 }
 
 // Whether CANDIDATE is PREFIX but for the time stamps in them: a file of the same kind made at

@@ -47,6 +47,10 @@ void sync_folder(const std::filesystem::path& folder);
 // Receives the bytes copied so far, after each chunk of a copy.
 using copied_function = std::function<void(std::uint64_t copied)>;
 
+// Writes all of BYTES to the open file FD; a failure ("cannot write the file", a full disk
+// included) names SHOWN.
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& shown);
+
 // Copies the bytes of SOURCE into the open file TO_FD from its start, then flushes it.
 // SHOWN names the destination in messages.
 void copy_into(const std::filesystem::path& source, int to_fd, const std::filesystem::path& shown,

@@ -48,6 +48,16 @@ class SchemaProofs : public reliability_test {
     return litemig({"upgrade", "--db", db.string(), "--dir", migrations().string(), "--no-backup"});
   }
 
+  // The upgrade of DB is refused with EXIT_CODE and one line holding MESSAGE; DB is as it was.
+  void expect_refused(const fs::path& db, int exit_code, const std::string& message) {
+    const auto before = file_sha256(db);
+    const auto result = upgrade(db);
+    EXPECT_EQ(result.exit_code, exit_code) << result.out << result.err;
+    EXPECT_EQ(line_count(result.err), 1u) << result.err;
+    EXPECT_TRUE(contains(result.err, message)) << result.err;
+    EXPECT_EQ(file_sha256(db), before);
+  }
+
   // Replaces FROM by TO in FILE and records the edit in the directory's sum.
   void edit(const fs::path& file, const std::string& from, const std::string& to) {
     auto text = read_file(file);
@@ -78,15 +88,8 @@ TEST_F(SchemaProofs, AGeneratedPartCarriesTheDigestItsResultIsRecordedWith) {
 TEST_F(SchemaProofs, AnEditedPartThatMissesItsDigestIsStillComparedByMeaning) {
   edit(second(), "ALTER TABLE \"tune\" ADD COLUMN key TEXT;", "ALTER TABLE \"tune\" ADD COLUMN key INTEGER;");
   ASSERT_TRUE(litemig::parse_migration(second().filename().string(), read_file(second())).up.verified);
-  const auto db = at_version_one("device.sqlite3");
-  const auto before = file_sha256(db);
-
-  const auto result = upgrade(db);
-  EXPECT_EQ(result.exit_code, 4) << result.out << result.err;
-  EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_TRUE(contains(result.err, "0002_add_note_and_add_key_to_tune.sql: the schema after the migration differs"))
-      << result.err;
-  EXPECT_EQ(file_sha256(db), before);
+  expect_refused(at_version_one("device.sqlite3"), 4,
+                 "0002_add_note_and_add_key_to_tune.sql: the schema after the migration differs");
 }
 
 TEST_F(SchemaProofs, CheckComparesAgainWhenTheSnapshotOrTheSchemaChanged) {
@@ -147,15 +150,9 @@ TEST_F(SchemaProofs, AFailureNamesItsMigrationAndStatementAndTheWholeRunRollsBac
                   "DROP TABLE rating;\n",
                   read_file(migrations() / "snapshots/0002.sql") + "CREATE TABLE rating(id INTEGER PRIMARY KEY);\n");
   expect_ok(litemig({"hash", "--dir", migrations().string()}));
-  const auto db = at_version_one("device.sqlite3");
-  const auto before = file_sha256(db);
-
-  const auto result = upgrade(db);
-  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
-  EXPECT_EQ(line_count(result.err), 1u) << result.err;
-  EXPECT_TRUE(contains(result.err, "0003_broken.sql: no such table: missing (in: INSERT INTO missing VALUES (1);"))
-      << result.err;
-  EXPECT_EQ(file_sha256(db), before) << "migration 0002 stays rolled back with 0003";
+  // Migration 0002 stays rolled back with 0003: the file is as it was at version 1.
+  expect_refused(at_version_one("device.sqlite3"), 1,
+                 "0003_broken.sql: no such table: missing (in: INSERT INTO missing VALUES (1);");
 }
 
 }  // namespace
