@@ -100,7 +100,7 @@ struct rehearsal {
   std::map<std::string, std::int64_t> violations;
 };
 
-rehearsal rehearse(const fs::path& copy, const address& where, const migration_set& migrations,
+rehearsal rehearse(const fs::path& copy, const migration_set& migrations,
                    const apply_options& options, std::optional<std::int64_t> down_to) {
   rehearsal r;
   {
@@ -111,9 +111,6 @@ rehearsal rehearse(const fs::path& copy, const address& where, const migration_s
   on_copy.backup = false;
   on_copy.suggest_vacuum = false;  // dqlite forbids VACUUM
   on_copy.keep_backups.reset();
-  if (options.log) {
-    on_copy.log = [&](const std::string& line) { options.log(relabel(line, copy, where)); };
-  }
   {
     sqlite::write_recorder recorder(copy, [&](const sqlite::written_statement& w) { r.writes.push_back(w); });
     r.result = down_to ? litemig::downgrade(copy, migrations, *down_to, on_copy) : litemig::upgrade(copy, migrations, on_copy);
@@ -290,7 +287,7 @@ apply_result migrate(std::string_view text, const migration_set& migrations, con
     // A database the cluster did not hold yet is like a new file: it needs no backup.
     const bool backing_up = options.backup && fetched.held;
     if (backing_up) fs::copy_file(copy, before);
-    const auto r = rehearse(copy, where, migrations, options, down_to);
+    const auto r = rehearse(copy, migrations, options, down_to);
     if (r.writes.empty()) return r.result;
     if (backing_up) {
       backup = publish_backup(before, where, options.backup_dir, r.result.from_version, r.result.to_version);
